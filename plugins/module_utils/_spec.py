@@ -1,0 +1,194 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Desired links as plain value objects, with every default made explicit.
+
+Validation happens here, before any socket is opened: a bad value never gets as far
+as the kernel.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import re
+
+from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
+
+IFNAMSIZ = 15  # the kernel's limit on interface names, without the trailing NUL
+_BAD_NAME = re.compile(r'[\s/:]')
+_MAC = re.compile(r'^([0-9a-f]{2}:){5}[0-9a-f]{2}$')
+
+# The options every link module shares (documented once in doc_fragments/link.py).
+LINK_ARGUMENT_SPEC = dict(
+    name=dict(type='str'),
+    parent=dict(type='str'),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    admin_state=dict(type='str', default='up', choices=['up', 'down']),
+    mtu=dict(type='int'),
+    addresses=dict(type='list', elements='str'),
+    netns=dict(type='str'),
+    parent_netns=dict(type='str'),
+    recreate=dict(type='bool', default=False),
+)
+
+# Attributes the diff shows, in this order; kind-specific options follow them.
+COMMON_VIEW_FIELDS = ('kind', 'name', 'netns', 'parent', 'parent_netns', 'admin_state', 'mtu',
+                      'macaddress', 'addresses')
+
+
+class LinkSpec:
+    """One desired link. `None` for mtu/macaddress/addresses means 'leave as it is'."""
+
+    __slots__ = ('kind', 'name', 'netns', 'parent', 'parent_netns', 'state', 'admin_state',
+                 'mtu', 'macaddress', 'addresses', 'options', 'recreate')
+
+    def __init__(self, kind, name, parent, netns=None, parent_netns=None, state='present',
+                 admin_state='up', mtu=None, macaddress=None, addresses=None, options=None,
+                 recreate=False):
+        self.kind = kind
+        self.name = name
+        self.parent = parent
+        self.netns = netns
+        self.parent_netns = parent_netns
+        self.state = state
+        self.admin_state = admin_state
+        self.mtu = mtu
+        self.macaddress = macaddress
+        self.addresses = addresses
+        self.options = options or {}
+        self.recreate = recreate
+
+    @property
+    def identity(self):
+        return (self.netns, self.name)
+
+    def describe(self):
+        return {'kind': self.kind, 'name': self.name, 'netns': self.netns, 'parent': self.parent,
+                'parent_netns': self.parent_netns, 'macaddress': self.macaddress}
+
+    def view(self):
+        """The desired state as the diff shows it (unmanaged attributes left out)."""
+        view = {'kind': self.kind, 'name': self.name, 'netns': self.netns, 'parent': self.parent,
+                'parent_netns': self.parent_netns, 'admin_state': self.admin_state}
+        for field in ('mtu', 'macaddress', 'addresses'):
+            if getattr(self, field) is not None:
+                view[field] = list(self.addresses) if field == 'addresses' else getattr(self, field)
+        view.update((key, list(value) if isinstance(value, tuple) else value)
+                    for key, value in self.options.items() if value is not None)
+        return view
+
+
+# ---------------------------------------------------------------- field normalisers
+
+def check_ifname(field, value):
+    if not value:
+        raise ValidationError("%s is required: give the interface name" % field, field, value)
+    if len(value) > IFNAMSIZ:
+        raise ValidationError("%s '%s' is %d characters long; the kernel allows at most %d: choose a "
+                              "shorter name" % (field, value, len(value), IFNAMSIZ), field, value)
+    if _BAD_NAME.search(value) or value in ('.', '..'):
+        raise ValidationError("%s '%s' is not a valid interface name: no spaces, '/' or ':'"
+                              % (field, value), field, value)
+    return value
+
+
+def check_netns(field, value):
+    if value in (None, ''):
+        return None
+    if '/' in value or value in ('.', '..'):
+        raise ValidationError("%s '%s' is not a namespace name: give the name `ip netns list` shows, "
+                              "not a path" % (field, value), field, value)
+    return value
+
+
+def check_mtu(value):
+    if value is None:
+        return None
+    if not 68 <= value <= 65535:
+        raise ValidationError("mtu %s is out of range: give a value from 68 to 65535 (at most the "
+                              "parent's mtu for macvlan/ipvlan/vlan)" % value, 'mtu', value)
+    return value
+
+
+def check_mac(field, value):
+    if value is None:
+        return None
+    mac = value.strip().lower().replace('-', ':')
+    if not _MAC.match(mac):
+        raise ValidationError("%s '%s' is not a MAC address: write six hex pairs like 02:00:5e:10:00:01"
+                              % (field, value), field, value)
+    if int(mac[:2], 16) & 1:
+        raise ValidationError("%s '%s' is a multicast MAC address (lowest bit of the first octet set); "
+                              "use a unicast one such as 02:...:..." % (field, value), field, value)
+    if mac == '00:00:00:00:00:00':
+        raise ValidationError("%s '%s' is all zeros; use a real unicast MAC address" % (field, value),
+                              field, value)
+    return mac
+
+
+def parse_interface(field, value):
+    """'198.18.0.1/24' -> IPv4Interface; a bare address means a host prefix (/32 or /128)."""
+    try:
+        return ipaddress.ip_interface(u'%s' % value.strip())
+    except (ValueError, AttributeError):
+        raise ValidationError("%s: '%s' is not an IP address with prefix; write it like "
+                              "198.18.0.10/24 or 2001:db8::10/64" % (field, value), field, value)
+
+
+def parse_network(field, value):
+    """'198.18.16.0/20' -> IPv4Network; host bits set is an error, not silently masked."""
+    try:
+        return ipaddress.ip_network(u'%s' % value.strip(), strict=True)
+    except ValueError as exc:
+        if 'host bits set' in str(exc):
+            fixed = ipaddress.ip_network(u'%s' % value.strip(), strict=False)
+            raise ValidationError("%s: '%s' has host bits set; did you mean %s?" % (field, value, fixed),
+                                  field, value)
+        raise ValidationError("%s: '%s' is not a network; write it like 198.18.16.0/20 or "
+                              "2001:db8:1::/64" % (field, value), field, value)
+    except AttributeError:
+        raise ValidationError("%s: '%s' is not a network" % (field, value), field, value)
+
+
+def normalise_addresses(values):
+    if values is None:
+        return None
+    seen = {}
+    for value in values:
+        interface = parse_interface('addresses', value)
+        if interface.ip.is_multicast or interface.ip.is_unspecified:
+            raise ValidationError("addresses: '%s' is not a unicast address; give a host address"
+                                  % value, 'addresses', value)
+        key = str(interface)
+        if interface.ip in [known.ip for known in seen.values()]:
+            raise ValidationError("addresses: %s is listed twice (with different prefixes); list each "
+                                  "address once" % interface.ip, 'addresses', value)
+        seen[key] = interface
+    return tuple(sorted(seen, key=_address_sort_key))
+
+
+def _address_sort_key(text):
+    interface = ipaddress.ip_interface(u'%s' % text)
+    return (interface.version, interface.ip, interface.network.prefixlen)
+
+
+def build_spec(kind, params, options, default_name=None):
+    """Normalise the shared options in `params` into a LinkSpec with kind `options`."""
+    name = params.get('name') or default_name
+    name = check_ifname('name', name)
+    state = params.get('state') or 'present'
+    parent = params.get('parent')
+    if state == 'present' or parent:
+        parent = check_ifname('parent', parent)
+    netns = check_netns('netns', params.get('netns'))
+    parent_netns = check_netns('parent_netns', params.get('parent_netns'))
+    return LinkSpec(
+        kind=kind, name=name, parent=parent, netns=netns, parent_netns=parent_netns, state=state,
+        admin_state=params.get('admin_state') or 'up', mtu=check_mtu(params.get('mtu')),
+        macaddress=check_mac('macaddress', params.get('macaddress')),
+        addresses=normalise_addresses(params.get('addresses')), options=options,
+        recreate=bool(params.get('recreate')))
