@@ -1,0 +1,37 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Make `ansible_collections.underlay.network` importable under plain pytest.
+
+`ansible-test units` already puts the collection on sys.path. Plain pytest does not: the
+repository root is the collection root, so we add the tree that holds an
+`ansible_collections/underlay/network` pointing at it: `.venv/collections` (made by
+scripts/bootstrap), or the real parent when the checkout itself sits at such a path.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import sys
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _collections_path():
+    candidates = [os.path.join(REPO_ROOT, '.venv', 'collections')]
+    parts = REPO_ROOT.split(os.sep)
+    if parts[-3:-2] == ['ansible_collections']:
+        candidates.insert(0, os.sep.join(parts[:-3]) or os.sep)
+    for path in candidates:
+        if os.path.isdir(os.path.join(path, 'ansible_collections', 'underlay', 'network', 'plugins')):
+            return path
+    return None
+
+
+_PATH = _collections_path()
+if _PATH is not None and _PATH not in sys.path:
+    sys.path.insert(0, _PATH)
