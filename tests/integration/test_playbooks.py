@@ -1,0 +1,26 @@
+"""The modules through ansible-playbook, with the ansible-core of the running virtualenv."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import COLLECTIONS, sh
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def ansible_playbook(playbook, *extra):
+    bindir = os.path.dirname(sys.executable)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+               ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false')
+    return subprocess.run([os.path.join(bindir, 'ansible-playbook'), os.path.join(HERE, 'playbooks', playbook)]
+                          + list(extra), capture_output=True, text=True, env=env)
+
+
+@pytest.mark.kernel('macvlan')
+def test_seed000_macvlan_playbook(lab):
+    run = ansible_playbook('seed000_macvlan.yml', '-e', 'lab_prefix=%s' % lab.prefix)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert 'failed=0' in run.stdout
+    assert not [ns for ns in sh('ip netns list').split() if ns.startswith(lab.prefix)], 'the playbook left namespaces'
