@@ -21,7 +21,6 @@ from ansible_collections.underlay.network.plugins.module_utils import _netlink a
 from ansible_collections.underlay.network.plugins.module_utils._errors import (
     KernelError, UnderlayError, ValidationError, translate)
 from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
-from ansible_collections.underlay.network.plugins.module_utils._spec import COMMON_VIEW_FIELDS
 
 
 def _ns_words(netns):
@@ -30,32 +29,40 @@ def _ns_words(netns):
 
 # ---------------------------------------------------------------- reading
 
+def is_link_local(text):
+    return ipaddress.ip_interface(u'%s' % text).ip.is_link_local
+
+
 class Snapshot:
     """Links and addresses of one namespace, from one dump of each."""
 
-    def __init__(self, netns, links, addresses):
+    def __init__(self, netns, links, addresses, peer_nsids=None):
         self.netns = netns
         self.links = dict((link['name'], link) for link in links)
         self.by_index = dict((link['index'], link) for link in links)
         self.addresses = {}
         for addr in addresses:
+            if addr['address'] is None:
+                continue
             ip = ipaddress.ip_address(u'%s' % addr['address'])
-            if ip.version == 6 and ip.is_link_local:
-                continue  # the kernel's own fe80:: address is not the user's to manage
             self.addresses.setdefault(addr['index'], []).append('%s/%d' % (ip, addr['prefixlen']))
+        # namespace name -> the id links here use for it in IFLA_LINK_NETNSID
+        self.peer_nsids = peer_nsids or {}
 
     @classmethod
-    def read(cls, sock):
-        return cls(sock.netns, sock.links(), sock.addresses())
+    def read(cls, sock, peers=()):
+        peer_nsids = dict((peer, sock.nsid_of(peer)) for peer in peers if peer != sock.netns)
+        return cls(sock.netns, sock.links(), sock.addresses(), peer_nsids)
 
-    def addresses_of(self, link):
-        return tuple(sorted(self.addresses.get(link['index'], []), key=_address_key))
+    def addresses_of(self, link, keep=()):
+        """The link's addresses; IPv6 link-local ones (the kernel's own) only when listed in `keep`."""
+        return tuple(sorted((a for a in self.addresses.get(link['index'], []) if a in keep or not is_link_local(a)),
+                            key=_address_key))
 
-    def children_of(self, parent, same_namespace=True):
-        """Links here whose lower device is `parent` (a link of this snapshot)."""
+    def children_of(self, parent):
+        """Links of this namespace whose lower device is `parent`, also of this namespace."""
         return [link for link in self.links.values()
-                if link['link'] == parent['index'] and link['index'] != parent['index']
-                and (link['link_netnsid'] is None) == same_namespace]
+                if link['link'] == parent['index'] and link['index'] != parent['index'] and link['link_netnsid'] is None]
 
 
 def _address_key(text):
@@ -63,23 +70,31 @@ def _address_key(text):
     return (interface.version, interface.ip, interface.network.prefixlen)
 
 
-def link_view(kind, link, snapshot, snapshots, spec_parent_netns):
-    """A kernel link in the same shape as LinkSpec.view(): what the diff shows as 'before'."""
+def _parent_of(link, snapshot, snapshots, declared_parent_netns):
+    """(parent name, parent namespace) of a kernel link; (None, '?') when it is not where declared."""
     if link['link_netnsid'] is None:
-        parent_netns, parent_snapshot = snapshot.netns, snapshot  # lower device is in this namespace
+        parent_netns, parent_snapshot = snapshot.netns, snapshot  # the lower device is in this namespace
+    elif snapshot.peer_nsids.get(declared_parent_netns) == link['link_netnsid']:
+        parent_netns, parent_snapshot = declared_parent_netns, snapshots.get(declared_parent_netns)
     else:
-        parent_netns, parent_snapshot = spec_parent_netns, snapshots.get(spec_parent_netns)
+        return None, '(another namespace)'
     parent = parent_snapshot.by_index.get(link['link']) if parent_snapshot else None
+    return (parent['name'] if parent else None), parent_netns
+
+
+def link_view(kind, link, snapshot, snapshots, spec_parent_netns, keep_addresses=()):
+    """A kernel link in the same shape as LinkSpec.view(): what the diff shows as 'before'."""
+    parent, parent_netns = _parent_of(link, snapshot, snapshots, spec_parent_netns)
     view = {
         'kind': link['kind'],
         'name': link['name'],
         'netns': snapshot.netns,
-        'parent': parent['name'] if parent else None,
+        'parent': parent,
         'parent_netns': parent_netns,
         'admin_state': 'up' if link['flags'] & netlink.IFF_UP else 'down',
         'mtu': link['mtu'],
         'macaddress': link['macaddress'],
-        'addresses': list(snapshot.addresses_of(link)),
+        'addresses': list(snapshot.addresses_of(link, keep_addresses)),
         'index': link['index'],
     }
     view.update((key, list(value) if isinstance(value, tuple) else value)
@@ -146,7 +161,8 @@ def plan_link(spec, snapshots, missing_namespaces=(), check_mode=False):
             "another kind of link: remove it or choose another name"
             % (spec.name, _ns_words(spec.netns), current['kind'] or 'plain', spec.kind), 'name', spec.name)
 
-    before = link_view(kind, current, snapshot, snapshots, spec.parent_netns) if current else None
+    declared = spec.addresses or ()
+    before = link_view(kind, current, snapshot, snapshots, spec.parent_netns, declared) if current else None
     if spec.state == 'absent':
         return LinkPlan(spec, before, [Change('delete')] if current else [])
 
@@ -169,7 +185,7 @@ def plan_link(spec, snapshots, missing_namespaces=(), check_mode=False):
 
     if current is None:
         changes = [Change('create', after=spec.view())]
-        changes.extend(Change('add address', 'addresses', after=a) for a in spec.addresses or ())
+        changes.extend(Change('add address', 'addresses', after=a) for a in declared)
         return LinkPlan(spec, None, changes, warnings)
 
     fixed = []
@@ -186,8 +202,10 @@ def plan_link(spec, snapshots, missing_namespaces=(), check_mode=False):
                 "%s: %s; set recreate: true to delete and re-create '%s' (its addresses are re-added, "
                 "anything else using it is interrupted)" % (attribute, why, spec.name), attribute,
                 getattr(spec, attribute, None) or spec.options.get(attribute))
-        changes = [Change('recreate', ', '.join(a for a, _ in fixed), reason='; '.join(w for _, w in fixed))]
-        changes.extend(Change('add address', 'addresses', after=a) for a in spec.addresses or ())
+        changes = [Change('recreate', ', '.join(a for a, _why in fixed), reason='; '.join(w for _a, w in fixed))]
+        # Addresses come back: the declared ones, or (unmanaged) the ones the old link had.
+        keep = declared if spec.addresses is not None else before['addresses']
+        changes.extend(Change('add address', 'addresses', after=a) for a in keep)
         return LinkPlan(spec, before, changes, warnings)
 
     changes = []
@@ -197,41 +215,65 @@ def plan_link(spec, snapshots, missing_namespaces=(), check_mode=False):
     _compare(changes, 'macaddress', before['macaddress'], spec.macaddress)
     if spec.addresses is not None:
         have = set(before['addresses'])
+        # Adds first: removing a subnet's primary address also drops its secondaries, and an
+        # address added afterwards in that subnet would be re-added by the repair pass anyway.
+        changes.extend(Change('add address', 'addresses', after=a) for a in declared if a not in have)
         changes.extend(Change('remove address', 'addresses', before=a) for a in before['addresses']
-                       if a not in spec.addresses)
-        changes.extend(Change('add address', 'addresses', after=a) for a in spec.addresses if a not in have)
+                       if a not in declared)
     _compare(changes, 'admin_state', before['admin_state'], spec.admin_state)
     return LinkPlan(spec, before, changes, warnings)
 
 
 # ---------------------------------------------------------------- applying
 
+DRIVERS_THAT_HOLD_A_PARENT = ('macvlan', 'macvtap', 'ipvlan', 'ipvtap')
+
+
 class Applier:
-    """Runs plans against the kernel and remembers what it created, to undo it on failure."""
+    """Turns plans into netlink requests, sends them in batches, and undoes its creations on failure."""
 
     def __init__(self, sockets, snapshots):
         self.sockets = sockets
         self.snapshots = snapshots
         self.created = []  # (netns, name) of links this run created
-        self._own_netns_fd = None
-
-    def _netns_target(self, netns):
-        """The IFLA_NET_NS_FD value that puts a new link into `netns`."""
-        if netns is not None:
-            return netns  # pyroute2 resolves a name under /var/run/netns
-        if self._own_netns_fd is None:
-            self._own_netns_fd = os.open('/proc/self/ns/net', os.O_RDONLY)
-        return self._own_netns_fd
+        self._fds = {}
+        self._queue = []  # (socket key, Request) in plan order
 
     def close(self):
-        if self._own_netns_fd is not None:
-            os.close(self._own_netns_fd)
+        for fd in self._fds.values():
+            os.close(fd)
 
-    def _kernel(self, action, spec, func, *args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except netlink.NetlinkError as exc:
-            raise translate(exc.code, action, spec.describe(), self._hint(exc.code, spec))
+    def _netns_fd(self, netns):
+        """An fd for IFLA_NET_NS_FD (opened once per namespace per run)."""
+        if netns not in self._fds:
+            self._fds[netns] = netlink.namespace_fd(netns)
+        return self._fds[netns]
+
+    def _queue_request(self, netns, request, spec, action):
+        msg_type, flags, body = request
+        self._queue.append((netns, netlink.Request(msg_type, flags, body, tag=(spec, action))))
+
+    def flush(self):
+        """Send the queue, one batch per run of requests for the same namespace, in order."""
+        queue, self._queue = self._queue, []
+        while queue:
+            netns = queue[0][0]
+            run = []
+            while queue and queue[0][0] == netns:
+                run.append(queue.pop(0)[1])
+            try:
+                done = self.sockets[netns].run(run)
+            except netlink.BatchError as exc:
+                self._note_created(exc.done)
+                spec, action = exc.request.tag
+                raise translate(exc.error.code, action, spec.describe(), self._hint(exc.error.code, spec))
+            self._note_created(done)
+
+    def _note_created(self, requests):
+        for request in requests:
+            spec, action = request.tag
+            if action == 'create':
+                self.created.append((spec.netns, spec.name))
 
     def _hint(self, code, spec):
         """What the snapshot already tells about the cause of an error."""
@@ -243,82 +285,56 @@ class Applier:
             if parent['master']:
                 master = snapshot.by_index.get(parent['master'], {}).get('name', parent['master'])
                 return "parent '%s' is enslaved to '%s'; use that master device or release it" % (spec.parent, master)
-            holders = [link for link in snapshot.children_of(parent) if link['kind'] != spec.kind]
+            holders = [link for link in snapshot.children_of(parent)
+                       if link['kind'] in DRIVERS_THAT_HOLD_A_PARENT and link['kind'] != spec.kind]
             if holders:
                 return ("parent '%s' already carries %s; a parent takes ports of one driver only: use "
                         "another parent or a VLAN sub-interface of it" % (
                             spec.parent, ', '.join("%s port '%s'" % (h['kind'], h['name']) for h in holders)))
-        if code in (errno.EADDRINUSE, errno.EEXIST) and spec.macaddress and spec.name not in (
-                self.snapshots.get(spec.netns).links if self.snapshots.get(spec.netns) else {}):
-            return 'macaddress'
+        if code in (errno.EADDRINUSE, errno.EEXIST) and spec.macaddress:
+            target = self.snapshots.get(spec.netns)
+            if target is None or spec.name not in target.links:
+                return 'macaddress'
         return None
 
-    def apply(self, plan):
+    def queue_link_changes(self, plan):
         spec = plan.spec
         kind = KINDS[spec.kind]
-        link_changes = [c for c in plan.changes if c.attribute != 'addresses']
-        for change in link_changes:
-            if change.action == 'delete':
-                self._delete(spec, plan.before['index'])
-            elif change.action == 'recreate':
-                self._delete(spec, plan.before['index'])
-                self._create(spec, kind)
-            elif change.action == 'create':
-                self._create(spec, kind)
-        self._set_attributes(spec, kind, plan, link_changes)
-
-    def _create(self, spec, kind):
-        parent = self.snapshots[spec.parent_netns].links[spec.parent]
-        attrs = dict(kind.encode(spec.options), ifname=spec.name, link=parent['index'])
-        if spec.mtu is not None:
-            attrs['mtu'] = spec.mtu
-        if spec.macaddress is not None:
-            attrs['address'] = spec.macaddress
-        if spec.netns != spec.parent_netns:
-            # Created straight into its namespace under its final name (seed 000's macvlan1 -> net1/eth0
-            # in one step), so the name never clashes with the parent namespace's own eth0.
-            attrs['net_ns_fd'] = self._netns_target(spec.netns)
-        if spec.admin_state == 'up':
-            attrs['state'] = 'up'
-        self._kernel('create', spec, self.sockets[spec.parent_netns].link_add, **attrs)
-        self.created.append((spec.netns, spec.name))
-
-    def _delete(self, spec, index):
-        self._kernel('delete', spec, self.sockets[spec.netns].link_del, index)
-
-    def _set_attributes(self, spec, kind, plan, changes):
-        sets = [c for c in changes if c.action.startswith('set ')]
-        if not sets:
-            return
-        index = plan.before['index']
-        sock = self.sockets[spec.netns]
-        options = dict((c.attribute, c.after) for c in sets if c.attribute in kind.options)
-        if options:
-            self._kernel('change %s of' % ', '.join(sorted(options)), spec, sock.link_set, index,
-                         **kind.encode(options))
-        plain = {}
-        for change in sets:
-            if change.attribute == 'mtu':
-                plain['mtu'] = change.after
-            elif change.attribute == 'macaddress':
-                plain['address'] = change.after
-            elif change.attribute == 'admin_state':
-                plain['state'] = change.after
-        if plain:
-            self._kernel('change %s of' % ', '.join(sorted(plain)), spec, sock.link_set, index, **plain)
-
-    def apply_addresses(self, plan, snapshot):
-        spec = plan.spec
-        link = snapshot.links.get(spec.name)
         for change in plan.changes:
-            if change.attribute != 'addresses' or link is None:
-                continue
+            if change.action in ('delete', 'recreate'):
+                self._queue_request(spec.netns, netlink.del_link(plan.before['index']), spec, 'delete')
+            if change.action in ('create', 'recreate'):
+                self._queue_create(spec, kind)
+        sets = dict((c.attribute, c.after) for c in plan.changes if c.action.startswith('set '))
+        options = dict((name, value) for name, value in sets.items() if name in kind.options)
+        if options:
+            self._queue_request(spec.netns, netlink.set_link(plan.before['index'], spec.kind, kind.encode(options)),
+                                spec, 'change %s of' % ', '.join(sorted(options)))
+        plain = dict((name, sets[name]) for name in ('mtu', 'macaddress', 'admin_state') if name in sets)
+        if plain:
+            request = netlink.set_link(plan.before['index'], mtu=plain.get('mtu'), macaddress=plain.get('macaddress'),
+                                       up=None if 'admin_state' not in plain else plain['admin_state'] == 'up')
+            self._queue_request(spec.netns, request, spec, 'change %s of' % ', '.join(sorted(plain)))
+
+    def _queue_create(self, spec, kind):
+        parent = self.snapshots[spec.parent_netns].links[spec.parent]
+        # A child for another namespace is created straight into it under its final name (seed 000's
+        # macvlan1 -> net1/eth0 in one step), so it never clashes with the parent namespace's own eth0.
+        netns_fd = self._netns_fd(spec.netns) if spec.netns != spec.parent_netns else None
+        request = netlink.new_link(spec.name, parent['index'], spec.kind, kind.encode(spec.options), mtu=spec.mtu,
+                                   macaddress=spec.macaddress, netns_fd=netns_fd, up=spec.admin_state == 'up')
+        self._queue_request(spec.parent_netns, request, spec, 'create')
+
+    def queue_addresses(self, spec, changes, snapshot):
+        link = snapshot.links.get(spec.name)
+        for change in changes:
             interface = ipaddress.ip_interface(u'%s' % (change.after or change.before))
-            args = (link['index'], str(interface.ip), interface.network.prefixlen)
             if change.action == 'add address':
-                self._kernel('add address %s to' % interface, spec, self.sockets[spec.netns].addr_add, *args)
+                self._queue_request(spec.netns, netlink.add_address(link['index'], interface), spec,
+                                    'add address %s to' % interface)
             else:
-                self._kernel('remove address %s from' % interface, spec, self.sockets[spec.netns].addr_del, *args)
+                self._queue_request(spec.netns, netlink.del_address(link['index'], interface), spec,
+                                    'remove address %s from' % interface)
 
     def undo_created(self):
         """Best effort: delete what this run created, newest first."""
@@ -329,7 +345,7 @@ class Applier:
                     by_netns[netns] = dict((link['name'], link) for link in self.sockets[netns].links())
                 link = by_netns[netns].get(name)
                 if link is not None:
-                    self.sockets[netns].link_del(link['index'])
+                    self.sockets[netns].request(*netlink.del_link(link['index']))
             except Exception:  # pylint: disable=broad-except
                 pass  # the original error is what the user needs to see
 
@@ -345,14 +361,22 @@ def _check_unique(specs):
         seen.add(spec.identity)
 
 
-def reconcile(specs, check_mode=False):
-    """Bring the kernel to `specs`; returns a list of per-link result dicts."""
-    _check_unique(specs)
-    namespaces = []
+def _namespaces(specs):
+    """Every namespace involved, in first-seen order, and for each the parent namespaces its links use."""
+    namespaces, peers = [], {}
     for spec in specs:
         for netns in (spec.netns, spec.parent_netns):
             if netns not in namespaces:
                 namespaces.append(netns)
+        if spec.parent_netns != spec.netns:
+            peers.setdefault(spec.netns, set()).add(spec.parent_netns)
+    return namespaces, peers
+
+
+def reconcile(specs, check_mode=False):
+    """Bring the kernel to `specs`; returns a list of per-link result dicts."""
+    _check_unique(specs)
+    namespaces, peers = _namespaces(specs)
     existing = set(netlink.list_namespaces())
     missing = set(ns for ns in namespaces if ns is not None and ns not in existing)
     for spec in specs:
@@ -367,37 +391,59 @@ def reconcile(specs, check_mode=False):
         for netns in namespaces:
             if netns not in missing:
                 sockets[netns] = netlink.Netlink(netns)
-        snapshots = dict((netns, Snapshot.read(sock)) for netns, sock in sockets.items())
+
+        def read(netns):
+            return Snapshot.read(sockets[netns], [p for p in peers.get(netns, ()) if p not in missing])
+        snapshots = dict((netns, read(netns)) for netns in sockets)
         plans = [plan_link(spec, snapshots, missing, check_mode) for spec in specs]
         if not check_mode and any(plan.changed for plan in plans):
-            snapshots = _apply(plans, sockets, snapshots, namespaces)
+            snapshots = _apply(plans, sockets, snapshots, read)
             _verify(plans, snapshots, missing)
         return [_result(plan, snapshots, check_mode) for plan in plans]
     except netlink.NetlinkError as exc:  # a read failed: nothing was changed
-        raise KernelError("reading links failed: %s" % exc, getattr(exc, 'code', None))
+        raise translate(exc.code, 'read links for', {'kind': 'link', 'name': '*', 'netns': None})
     finally:
         for sock in sockets.values():
             sock.close()
 
 
-def _apply(plans, sockets, snapshots, namespaces):
+def _apply(plans, sockets, snapshots, read):
     applier = Applier(sockets, snapshots)
     try:
         for plan in plans:
             if plan.changed:
-                applier.apply(plan)
-        # Addresses need the index of links created just now: one more dump where that matters.
-        touched = set(p.spec.netns for p in plans if any(c.attribute == 'addresses' for c in p.changes))
-        fresh = dict((ns, Snapshot.read(sockets[ns]) if ns in touched else snapshots[ns]) for ns in snapshots)
-        for plan in plans:
-            if plan.spec.netns in touched:
-                applier.apply_addresses(plan, fresh[plan.spec.netns])
+                applier.queue_link_changes(plan)
+        applier.flush()
+        _apply_addresses(applier, plans, snapshots, read)
     except UnderlayError:
         applier.undo_created()
         raise
     finally:
         applier.close()
-    return dict((netns, Snapshot.read(sock)) for netns, sock in sockets.items())
+    return dict((netns, read(netns)) for netns in sockets)
+
+
+def _apply_addresses(applier, plans, snapshots, read):
+    """Address steps need the index of links created just now: one fresh dump per namespace concerned.
+
+    A second pass re-adds declared addresses the kernel dropped on its own (deleting a subnet's
+    primary address takes its secondaries with it unless promote_secondaries is set).
+    """
+    wanted = [p for p in plans if any(c.attribute == 'addresses' for c in p.changes)]
+    for attempt in range(2):
+        if not wanted:
+            return
+        fresh = dict((ns, read(ns)) for ns in set(p.spec.netns for p in wanted))
+        for plan in wanted:
+            if attempt == 0:
+                changes = [c for c in plan.changes if c.attribute == 'addresses']
+            else:
+                link = fresh[plan.spec.netns].links.get(plan.spec.name)
+                have = fresh[plan.spec.netns].addresses_of(link, plan.spec.addresses or ()) if link else ()
+                changes = [Change('add address', 'addresses', after=a) for a in plan.spec.addresses or () if a not in have]
+            applier.queue_addresses(plan.spec, changes, fresh[plan.spec.netns])
+        applier.flush()
+        wanted = [p for p in wanted if p.spec.addresses]
 
 
 def _verify(plans, snapshots, missing):
@@ -406,15 +452,16 @@ def _verify(plans, snapshots, missing):
         left = plan_link(plan.spec, snapshots, missing).changes
         if left:
             steps = ', '.join(_describe(c) for c in left)
-            raise KernelError("the kernel did not apply every change to %s '%s' in %s: still to do: %s "
-                              "(pyroute2 %s may not support this attribute)"
-                              % (plan.spec.kind, plan.spec.name, _ns_words(plan.spec.netns), steps,
-                                 netlink.pyroute2_version()))
+            raise KernelError("the kernel did not apply every change to %s '%s' in %s: still to do: %s; "
+                              "the kernel accepted the request but kept its own value (driver or kernel "
+                              "version limits)" % (plan.spec.kind, plan.spec.name, _ns_words(plan.spec.netns), steps))
 
 
 def _describe(change):
-    if change.before is not None or change.after is not None:
+    if change.before is not None and change.after is not None:
         return '%s %s -> %s' % (change.action, change.before, change.after)
+    if change.before is not None or change.after is not None:
+        return '%s %s' % (change.action, change.after if change.after is not None else change.before)
     return change.action
 
 
@@ -425,7 +472,8 @@ def _result(plan, snapshots, check_mode):
     else:
         snapshot = snapshots[spec.netns]
         link = snapshot.links.get(spec.name)
-        after = link_view(KINDS[spec.kind], link, snapshot, snapshots, spec.parent_netns) if link else None
+        after = (link_view(KINDS[spec.kind], link, snapshot, snapshots, spec.parent_netns, spec.addresses or ())
+                 if link else None)
     return {
         'changed': plan.changed,
         'changes': [change.as_dict(spec) for change in plan.changes],
@@ -439,6 +487,3 @@ def _diff_view(view):
     if not view:
         return {}
     return dict((key, value) for key, value in view.items() if key != 'index')
-
-
-__all__ = ['reconcile', 'plan_link', 'Snapshot', 'COMMON_VIEW_FIELDS']

@@ -63,9 +63,10 @@ def translate(code, action, link, hint=None):
                            field='parent', value=parent)
     if code == errno.EADDRINUSE or (code == errno.EEXIST and hint == 'macaddress'):
         mac = link.get('macaddress')
+        which = 'MAC address %s' % mac if mac else 'its MAC address'
         return KernelError(
-            "cannot %s %s: MAC address %s is already used by another port on parent '%s'; "
-            "choose another macaddress or leave it out to get a random one" % (action, where, mac, parent),
+            "cannot %s %s: %s is already used by another port on parent '%s'; "
+            "choose another macaddress or leave it out to get a random one" % (action, where, which, parent),
             code, field='macaddress', value=mac)
     if code == errno.EEXIST:
         return KernelError("cannot %s %s: a link with that name already exists there; choose another "

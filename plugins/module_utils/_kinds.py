@@ -13,15 +13,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.underlay.network.plugins.module_utils import _netlink as nl
 from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._spec import check_mac
-
-
-def _decode_enum(value, names):
-    """pyroute2 decodes some enums to strings and leaves others as integers."""
-    if isinstance(value, int):
-        return names.get(value, value)
-    return value
 
 
 class LinkKind:
@@ -39,8 +33,8 @@ class LinkKind:
         return {}
 
     def encode(self, options):
-        """Kind options (all, or only the changed ones) -> pyroute2 link() keywords."""
-        return {}
+        """Kind options (all, or only the changed ones) -> IFLA_INFO_DATA attributes (bytes)."""
+        return []
 
     def fixed_changes(self, current, desired):
         """[(option, why)] for differences the kernel cannot apply in place."""
@@ -56,6 +50,8 @@ MACVLAN_MODES = {1: 'private', 2: 'vepa', 4: 'bridge', 8: 'passthru', 16: 'sourc
 MACVLAN_MODE_VALUES = dict((name, value) for value, name in MACVLAN_MODES.items())
 MACVLAN_FLAG_NOPROMISC = 1
 MACVLAN_MACADDR_SET = 3
+IFLA_MACVLAN_MODE, IFLA_MACVLAN_FLAGS, IFLA_MACVLAN_MACADDR_MODE = 1, 2, 3
+IFLA_MACVLAN_MACADDR, IFLA_MACVLAN_MACADDR_DATA = 4, 5
 
 
 class Macvlan(LinkKind):
@@ -82,24 +78,26 @@ class Macvlan(LinkKind):
 
     def read(self, link):
         data = link['data']
-        mode = _decode_enum(data.get('IFLA_MACVLAN_MODE', 2), MACVLAN_MODES)  # the kernel's default: vepa
-        flags = data.get('IFLA_MACVLAN_FLAGS', 0)
-        nopromisc = flags == 'nopromisc' or (isinstance(flags, int) and bool(flags & MACVLAN_FLAG_NOPROMISC))
-        options = {'mode': mode, 'nopromisc': nopromisc if mode == 'passthru' else None, 'source_macs': None}
+        mode_value = nl.as_u32(data[IFLA_MACVLAN_MODE]) if IFLA_MACVLAN_MODE in data else 2  # kernel default: vepa
+        mode = MACVLAN_MODES.get(mode_value, mode_value)
+        flags = nl.as_u16(data[IFLA_MACVLAN_FLAGS]) if IFLA_MACVLAN_FLAGS in data else 0
+        options = {'mode': mode, 'nopromisc': bool(flags & MACVLAN_FLAG_NOPROMISC) if mode == 'passthru' else None,
+                   'source_macs': None}
         if mode == 'source':
-            options['source_macs'] = tuple(sorted(_source_macs(data.get('IFLA_MACVLAN_MACADDR_DATA'))))
+            entries = nl.parse_attrs(data[IFLA_MACVLAN_MACADDR_DATA]) if IFLA_MACVLAN_MACADDR_DATA in data else {}
+            options['source_macs'] = tuple(sorted(nl.as_mac(mac) for mac in entries.get(('list', IFLA_MACVLAN_MACADDR), [])))
         return options
 
     def encode(self, options):
-        attrs = {'kind': 'macvlan'}
+        attrs = []
         if options.get('mode') is not None:
-            attrs['macvlan_mode'] = MACVLAN_MODE_VALUES[options['mode']]
+            attrs.append(nl.u32(IFLA_MACVLAN_MODE, MACVLAN_MODE_VALUES[options['mode']]))
         if options.get('nopromisc') is not None:
-            attrs['macvlan_flags'] = MACVLAN_FLAG_NOPROMISC if options['nopromisc'] else 0
+            attrs.append(nl.u16(IFLA_MACVLAN_FLAGS, MACVLAN_FLAG_NOPROMISC if options['nopromisc'] else 0))
         if options.get('source_macs') is not None:
-            attrs['macvlan_macaddr_mode'] = MACVLAN_MACADDR_SET
-            attrs['macvlan_macaddr_data'] = {
-                'attrs': [('IFLA_MACVLAN_MACADDR', mac) for mac in options['source_macs']]}
+            attrs.append(nl.u32(IFLA_MACVLAN_MACADDR_MODE, MACVLAN_MACADDR_SET))
+            attrs.append(nl.nested(IFLA_MACVLAN_MACADDR_DATA,
+                                   *[nl.mac(IFLA_MACVLAN_MACADDR, mac) for mac in options['source_macs']]))
         return attrs
 
     def fixed_changes(self, current, desired):
@@ -108,12 +106,6 @@ class Macvlan(LinkKind):
             return [('mode', "a macvlan cannot switch between passthru and other modes in place "
                              "(%s -> %s)" % (current['mode'], desired['mode']))]
         return []
-
-
-def _source_macs(data):
-    if data is None:
-        return []
-    return [str(attr[1]).lower() for attr in data.get('attrs', []) if attr[0] == 'IFLA_MACVLAN_MACADDR']
 
 
 KINDS = {

@@ -95,7 +95,7 @@ def _apply(name, changes):
         if 'set admin_state' in actions:
             with netlink.Netlink(name) as sock:
                 lo = [link for link in sock.links() if link['name'] == 'lo'][0]
-                sock.link_set(lo['index'], state='up')
+                sock.request(*netlink.set_link(lo['index'], up=True))
     except (OSError, netlink.NetlinkError) as exc:
         raise KernelError("cannot %s namespace '%s': %s" % (actions[0], name, exc), getattr(exc, 'errno', None),
                           field='name', value=name)

@@ -87,9 +87,10 @@ class LinkSpec:
 def check_ifname(field, value):
     if not value:
         raise ValidationError("%s is required: give the interface name" % field, field, value)
-    if len(value) > IFNAMSIZ:
-        raise ValidationError("%s '%s' is %d characters long; the kernel allows at most %d: choose a "
-                              "shorter name" % (field, value, len(value), IFNAMSIZ), field, value)
+    size = len(value.encode('utf-8'))  # the kernel counts bytes
+    if size > IFNAMSIZ:
+        raise ValidationError("%s '%s' is %d bytes long; the kernel allows at most %d: choose a "
+                              "shorter name" % (field, value, size, IFNAMSIZ), field, value)
     if _BAD_NAME.search(value) or value in ('.', '..'):
         raise ValidationError("%s '%s' is not a valid interface name: no spaces, '/' or ':'"
                               % (field, value), field, value)
@@ -165,8 +166,8 @@ def normalise_addresses(values):
                                   % value, 'addresses', value)
         key = str(interface)
         if interface.ip in [known.ip for known in seen.values()]:
-            raise ValidationError("addresses: %s is listed twice (with different prefixes); list each "
-                                  "address once" % interface.ip, 'addresses', value)
+            raise ValidationError("addresses: %s is listed twice; list each address once, with one prefix"
+                                  % interface.ip, 'addresses', value)
         seen[key] = interface
     return tuple(sorted(seen, key=_address_sort_key))
 

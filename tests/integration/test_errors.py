@@ -106,7 +106,7 @@ def test_missing_driver_is_a_sentence_not_a_traceback(lab, host):
     with netlink.Netlink(host) as sock:
         parent = [l for l in sock.links() if l['name'] == 'up0'][0]
         with pytest.raises(netlink.NetlinkError) as raised:
-            sock.link_add(ifname='nd0', kind='ulnosuchkind', link=parent['index'])
+            sock.request(*netlink.new_link('nd0', parent['index'], 'ulnosuchkind', []))
     error = translate(raised.value.code, 'create', {'kind': 'ulnosuchkind', 'name': 'nd0', 'netns': host})
     assert 'no ulnosuchkind driver' in error.message and 'modprobe ulnosuchkind' in error.message
 
