@@ -45,9 +45,8 @@ options:
     description:
       - IPv4/IPv6 addresses with prefix, for example V(198.18.248.10/20) or V(2001:db8::10/64).
         A bare address means a host prefix (/32 or /128).
-      - When given, this is the exact set: other addresses on the link are removed (the kernel's
-        own IPv6 link-local address is left alone). Omit it to leave addresses unmanaged;
-        give V([]) to remove them all.
+      - When given, this is the exact set. Other addresses on the link are removed, except the kernel's
+        own IPv6 link-local address. Omit it to leave addresses unmanaged; give V([]) to remove them all.
     type: list
     elements: str
   netns:

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # PID 1 of the User-Mode Linux kernel started by tests/kernel-lab/run.
 #
 # The root filesystem is the host's own (hostfs): every write outside the tmpfs
@@ -64,12 +64,14 @@ ip link set lo up
 # The console is a tty (con0 -> host stdout, con1 -> host stderr).  Where the
 # host side is not a terminal, hand the command a pipe instead (so it does not
 # believe it has a terminal) and turn off the \n -> \r\n output translation.
-stdin=/dev/null stdout=/dev/console stderr=/dev/tty1
+stdin=/dev/null stdout=/dev/console stderr=/dev/tty1 relays=()
 if [ "$lab_tty_out" != 1 ]; then
-    stty -onlcr </dev/console; mkfifo /run/out; cat /run/out >/dev/console & stdout=/run/out
+    stty -onlcr </dev/console; mkfifo /run/out; stdout=/run/out
+    cat /run/out >/dev/console & relays+=($!)
 fi
 if [ "$lab_tty_err" != 1 ]; then
-    stty -onlcr </dev/tty1; mkfifo /run/err; cat /run/err >/dev/tty1 & stderr=/run/err
+    stty -onlcr </dev/tty1; mkfifo /run/err; stderr=/run/err
+    cat /run/err >/dev/tty1 & relays+=($!)
 fi
 [ -z "$lab_tty_size" ] || stty rows "${lab_tty_size% *}" cols "${lab_tty_size#* }" </dev/console
 setsid=()
@@ -81,5 +83,8 @@ setsid=()
 "${setsid[@]}" env -i /bin/bash -c '. "$1" && cd "$2" && exec "${lab_cmd[@]}"' kernel-lab \
     "$lab/env" "$lab_pwd" <"$stdin" >"$stdout" 2>"$stderr"
 echo "$?" >"$lab/rc"
-wait  # for the cat relays to drain
+if [ ${#relays[@]} -gt 0 ]; then  # let the relays drain, but processes the
+    { sleep 2; kill "${relays[@]}"; } 2>/dev/null &  # command left running may
+    wait "${relays[@]}"                              # hold the pipes open
+fi
 halt_now
