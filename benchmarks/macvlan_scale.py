@@ -52,7 +52,7 @@ def specs(n):
 
 
 def fresh_ns(name):
-    subprocess.run(['ip', 'netns', 'del', name], capture_output=True)
+    subprocess.run(['ip', 'netns', 'del', name], capture_output=True, check=False)
     subprocess.run('ip netns add {0} && ip -n {0} link add up0 type veth peer name up1 && '
                    'ip -n {0} link set up0 up'.format(name), shell=True, check=True)
 
@@ -89,11 +89,11 @@ def main(sizes):
             assert not any(r['changed'] for r in results), 'a re-apply changed something'
             calls = dict(Counting.calls)
             assert calls.get('changes', 0) == 0 and calls.get('link dumps') == 1, calls
-            print('%6d %9.3fs %9.3fs %6.2fx %11.3fs  %s' % (n, t_ip, t_create, t_create / t_ip, t_again,
-                                                          ', '.join('%s=%d' % kv for kv in sorted(calls.items()))))
+            cost = ', '.join('%s=%d' % kv for kv in sorted(calls.items()))
+            print('%6d %9.3fs %9.3fs %6.2fx %11.3fs  %s' % (n, t_ip, t_create, t_create / t_ip, t_again, cost))
     finally:
         for name in (NS, NS_IP):
-            subprocess.run(['ip', 'netns', 'del', name], capture_output=True)
+            subprocess.run(['ip', 'netns', 'del', name], capture_output=True, check=False)
 
 
 if __name__ == '__main__':

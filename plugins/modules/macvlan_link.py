@@ -17,7 +17,7 @@ description:
     network namespace under its final name, with its MAC, MTU, addresses and admin state.
   - Idempotent against the live kernel; check mode and diff mode supported.
 author:
-  - underlay.network contributors
+  - underlay.network maintainers (@underlay-network)
 extends_documentation_fragment:
   - underlay.network.link
   - underlay.network.link.ATTRIBUTES

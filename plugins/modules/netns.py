@@ -17,7 +17,7 @@ description:
     and brings its loopback up.
   - Check mode never creates the namespace (pyroute2 would create a missing one on first use).
 author:
-  - underlay.network contributors
+  - underlay.network maintainers (@underlay-network)
 extends_documentation_fragment:
   - underlay.network.link.ATTRIBUTES
 options:

@@ -29,7 +29,7 @@ def pytest_configure(config):
 
 def sh(command, check=True):
     """Run a shell command (lab set-up and observation only; the modules use netlink)."""
-    result = subprocess.run(command, shell=True, capture_output=True, text=True)
+    result = subprocess.run(command, shell=True, capture_output=True, text=True, check=False)
     if check and result.returncode != 0:
         raise AssertionError('%s failed (%d): %s' % (command, result.returncode, result.stderr.strip()))
     return result.stdout
@@ -53,7 +53,7 @@ def kernel_has(kind):
                 'bridge': 'ip link add t0 type bridge',
             }[kind]
             _FEATURES[kind] = subprocess.run(['ip', 'netns', 'exec', ns, 'sh', '-c', create],
-                                             capture_output=True).returncode == 0
+                                             capture_output=True, check=False).returncode == 0
         finally:
             sh('ip netns del %s' % ns)
     return _FEATURES[kind]
@@ -95,7 +95,7 @@ class Lab:
     def link(self, ns, name):
         """`ip -d -j link show` of one link, or None."""
         out = subprocess.run(['ip', '-n', ns, '-d', '-j', 'link', 'show', 'dev', name],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, check=False)
         return json.loads(out.stdout)[0] if out.returncode == 0 else None
 
     def state(self, *namespaces):
@@ -107,7 +107,7 @@ class Lab:
 
     def ping(self, ns, address):
         return subprocess.run(['ip', 'netns', 'exec', ns, 'ping', '-c', '1', '-W', '1', address],
-                              capture_output=True).returncode == 0
+                              capture_output=True, check=False).returncode == 0
 
     def cleanup(self):
         for name in sh('ip netns list').split():
@@ -130,12 +130,12 @@ def run_module(module, check=False, diff=True, **args):
     path = os.path.join(REPO, 'plugins', 'modules', module + '.py')
     env = dict(os.environ, PYTHONPATH=COLLECTIONS)
     proc = subprocess.run([sys.executable, path], input=json.dumps({'ANSIBLE_MODULE_ARGS': args}),
-                          capture_output=True, text=True, env=env)
+                          capture_output=True, text=True, env=env, check=False)
     try:
         result = json.loads(proc.stdout)
     except ValueError:
-        raise AssertionError('module %s printed no JSON (rc %d): %s %s' % (module, proc.returncode,
-                                                                          proc.stdout, proc.stderr))
+        raise AssertionError('module %s printed no JSON (rc %d): %s %s'
+                             % (module, proc.returncode, proc.stdout, proc.stderr))
     result['rc'] = proc.returncode
     return result
 

@@ -58,9 +58,9 @@ def test_bridge_children_ping_private_children_do_not(lab, host, module):
 def test_mode_mtu_mac_addresses_change_in_place_with_diff(lab, host, module):
     created = module('macvlan_link', **child(lab, host, 'c1', addresses=['198.18.248.10/20']))
     index = created['link']['index']
-    changed = module('macvlan_link', **child(lab, host, 'c1', mode='vepa', mtu=1400,
-                                                macaddress='02:00:5E:10:00:01',
-                                                addresses=['198.18.248.11/20', '2001:db8:248::11/64']))
+    wanted = child(lab, host, 'c1', mode='vepa', mtu=1400, macaddress='02:00:5E:10:00:01',
+                   addresses=['198.18.248.11/20', '2001:db8:248::11/64'])
+    changed = module('macvlan_link', **wanted)
     assert changed['changed'] is True
     steps = dict((c['action'] + ' ' + str(c.get('after') or c.get('before')), c) for c in changed['changes'])
     assert set(steps) == {'set mode vepa', 'set mtu 1400', 'set macaddress 02:00:5e:10:00:01',
