@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import binascii
 import errno
 import ipaddress
 import os
@@ -58,11 +59,6 @@ class Snapshot:
         """The link's addresses; IPv6 link-local ones (the kernel's own) only when listed in `keep`."""
         return tuple(sorted((a for a in self.addresses.get(link['index'], []) if a in keep or not is_link_local(a)),
                             key=_address_key))
-
-    def children_of(self, parent):
-        """Links of this namespace whose lower device is `parent`, also of this namespace."""
-        return [link for link in self.links.values()
-                if link['link'] == parent['index'] and link['index'] != parent['index'] and link['link_netnsid'] is None]
 
 
 def _address_key(text):
@@ -224,6 +220,72 @@ def plan_link(spec, snapshots, missing_namespaces=(), check_mode=False):
     return LinkPlan(spec, before, changes, warnings)
 
 
+# ---------------------------------------------------------------- options that belong to the parent
+
+def port_siblings(spec, snapshots, kinds=None):
+    """[(netns, link)] of the other links of `kinds` (default: spec.kind) on the same parent, in every
+    named namespace.
+
+    The snapshots already read are used as they are; other namespaces cost one dump each, and
+    this only runs when a plan would set a per-parent option. Namespaces without a name (a
+    container runtime's, not under /var/run/netns) cannot be seen.
+    """
+    parent_snapshot = snapshots.get(spec.parent_netns)
+    parent = parent_snapshot.links.get(spec.parent) if parent_snapshot else None
+    if parent is None:
+        return []
+    found = []
+    for netns in [None] + netlink.list_namespaces():
+        if netns in snapshots and (netns == spec.parent_netns or spec.parent_netns in snapshots[netns].peer_nsids):
+            snapshot = snapshots[netns]
+        else:
+            with netlink.Netlink(netns) as sock:
+                snapshot = Snapshot(netns, sock.links(), [], {} if netns == spec.parent_netns else {
+                    spec.parent_netns: sock.nsid_of(spec.parent_netns)})
+        for link in snapshot.links.values():
+            if link['kind'] not in (kinds or (spec.kind,)) or link['link'] != parent['index'] \
+                    or (netns, link['name']) == spec.identity:
+                continue
+            if netns == spec.parent_netns:
+                ours = link['link_netnsid'] is None
+            else:
+                ours = link['link_netnsid'] is not None and link['link_netnsid'] == snapshot.peer_nsids.get(spec.parent_netns)
+            if ours:
+                found.append((netns, link))
+    return found
+
+
+def _check_port_options(plan, snapshots):
+    """Refuse to change a per-parent option (ipvlan mode/flag) under siblings, unless allowed."""
+    spec = plan.spec
+    kind = KINDS[spec.kind]
+    if not kind.port_options or spec.state == 'absent':
+        return
+    if not any(c.action in ('create', 'recreate') or c.attribute in kind.port_options for c in plan.changes):
+        return
+    siblings = port_siblings(spec, snapshots)
+    if not siblings:
+        return
+    port = kind.read(siblings[0][1])
+    differing = [option for option in kind.port_options if port[option] != spec.options[option]]
+    if not differing:
+        return
+    names = ', '.join("'%s' in %s" % (link['name'], _ns_words(netns)) for netns, link in siblings)
+    have = ', '.join('%s %s' % (option, port[option]) for option in kind.port_options)
+    if not spec.change_siblings:
+        raise ValidationError(
+            "%s: the kernel keeps %s %s per parent, and parent '%s' already has %s ports with %s: %s. "
+            "Setting %s would silently change all of them. Use %s, or set change_siblings: true to change "
+            "every port on '%s'" % (
+                differing[0], spec.kind, ' and '.join(kind.port_options), spec.parent, spec.kind, have, names,
+                ', '.join('%s %s' % (o, spec.options[o]) for o in differing),
+                ', '.join('%s: %s' % (o, port[o]) for o in differing), spec.parent),
+            differing[0], spec.options[differing[0]])
+    for option in differing:
+        plan.changes.append(Change('change siblings', option, port[option], spec.options[option],
+                                   reason='siblings on the same parent: %s' % names))
+
+
 # ---------------------------------------------------------------- applying
 
 DRIVERS_THAT_HOLD_A_PARENT = ('macvlan', 'macvtap', 'ipvlan', 'ipvtap')
@@ -238,6 +300,7 @@ class Applier:
         self.created = []  # (netns, name) of links this run created
         self._fds = {}
         self._queue = []  # (socket key, Request) in plan order
+        self._moves = []  # (spec, temporary name): links created in the parent namespace, to move after a flush
 
     def close(self):
         for fd in self._fds.values():
@@ -270,10 +333,13 @@ class Applier:
             self._note_created(done)
 
     def _note_created(self, requests):
+        moving = dict((spec.identity, temporary) for spec, temporary in self._moves)
         for request in requests:
             spec, action = request.tag
             if action == 'create':
                 self.created.append((spec.netns, spec.name))
+                if spec.identity in moving:  # until it has moved, it sits next to its parent
+                    self.created.append((spec.parent_netns, moving[spec.identity]))
 
     def _hint(self, code, spec):
         """What the snapshot already tells about the cause of an error."""
@@ -285,12 +351,13 @@ class Applier:
             if parent['master']:
                 master = snapshot.by_index.get(parent['master'], {}).get('name', parent['master'])
                 return "parent '%s' is enslaved to '%s'; use that master device or release it" % (spec.parent, master)
-            holders = [link for link in snapshot.children_of(parent)
-                       if link['kind'] in DRIVERS_THAT_HOLD_A_PARENT and link['kind'] != spec.kind]
+            others = [kind for kind in DRIVERS_THAT_HOLD_A_PARENT if kind != spec.kind]
+            holders = port_siblings(spec, self.snapshots, others)
             if holders:
                 return ("parent '%s' already carries %s; a parent takes ports of one driver only: use "
-                        "another parent or a VLAN sub-interface of it" % (
-                            spec.parent, ', '.join("%s port '%s'" % (h['kind'], h['name']) for h in holders)))
+                        "another parent or a VLAN sub-interface of it" % (spec.parent, ', '.join(
+                            "%s port '%s' in %s" % (link['kind'], link['name'], _ns_words(netns))
+                            for netns, link in holders)))
         if code in (errno.EADDRINUSE, errno.EEXIST) and spec.macaddress:
             target = self.snapshots.get(spec.netns)
             if target is None or spec.name not in target.links:
@@ -308,7 +375,8 @@ class Applier:
         sets = dict((c.attribute, c.after) for c in plan.changes if c.action.startswith('set '))
         options = dict((name, value) for name, value in sets.items() if name in kind.options)
         if options:
-            self._queue_request(spec.netns, netlink.set_link(plan.before['index'], spec.kind, kind.encode(options)),
+            encoded = kind.encode(options, current=plan.before)
+            self._queue_request(spec.netns, netlink.set_link(plan.before['index'], spec.kind, encoded),
                                 spec, 'change %s of' % ', '.join(sorted(options)))
         plain = dict((name, sets[name]) for name in ('mtu', 'macaddress', 'admin_state') if name in sets)
         if plain:
@@ -317,13 +385,36 @@ class Applier:
             self._queue_request(spec.netns, request, spec, 'change %s of' % ', '.join(sorted(plain)))
 
     def _queue_create(self, spec, kind):
-        parent = self.snapshots[spec.parent_netns].links[spec.parent]
-        # A child for another namespace is created straight into it under its final name (seed 000's
-        # macvlan1 -> net1/eth0 in one step), so it never clashes with the parent namespace's own eth0.
-        netns_fd = self._netns_fd(spec.netns) if spec.netns != spec.parent_netns else None
-        request = netlink.new_link(spec.name, parent['index'], spec.kind, kind.encode(spec.options), mtu=spec.mtu,
+        parent_snapshot = self.snapshots[spec.parent_netns]
+        parent = parent_snapshot.links[spec.parent]
+        name, netns_fd = spec.name, None
+        if spec.netns != spec.parent_netns:
+            if spec.name in parent_snapshot.links:
+                # Kernels before 6.2 check the name in the parent's namespace even when the link is created
+                # elsewhere, so seed 000's eth0-inside-net1 is made as the seed does it: a temporary name
+                # next to the parent, then moved and renamed in one request.
+                name = 'ultmp%s' % binascii.hexlify(os.urandom(5)).decode()
+                self._moves.append((spec, name))
+            else:
+                # Created straight into its namespace under its final name: one request.
+                netns_fd = self._netns_fd(spec.netns)
+        request = netlink.new_link(name, parent['index'], spec.kind, kind.encode(spec.options), mtu=spec.mtu,
                                    macaddress=spec.macaddress, netns_fd=netns_fd, up=spec.admin_state == 'up')
         self._queue_request(spec.parent_netns, request, spec, 'create')
+
+    def finish_moves(self):
+        """Move links created under a temporary name into their namespace under their final name."""
+        moves, self._moves = self._moves, []
+        for spec, temporary in moves:
+            sock = self.sockets[spec.parent_netns]
+            try:
+                link = sock.get(netlink.RTM_GETLINK, netlink.ifinfo() + netlink.string(netlink.IFLA_IFNAME, temporary),
+                                netlink.decode_link)
+                sock.request(*netlink.move_link(link['index'], self._netns_fd(spec.netns), spec.name,
+                                                up=spec.admin_state == 'up'))
+            except netlink.NetlinkError as exc:
+                self.created.append((spec.parent_netns, temporary))
+                raise translate(exc.code, 'move into its namespace', spec.describe(), self._hint(exc.code, spec))
 
     def queue_addresses(self, spec, changes, snapshot):
         link = snapshot.links.get(spec.name)
@@ -341,6 +432,8 @@ class Applier:
         by_netns = {}
         for netns, name in reversed(self.created):
             try:
+                if netns not in self.sockets:
+                    continue
                 if netns not in by_netns:
                     by_netns[netns] = dict((link['name'], link) for link in self.sockets[netns].links())
                 link = by_netns[netns].get(name)
@@ -396,6 +489,8 @@ def reconcile(specs, check_mode=False):
             return Snapshot.read(sockets[netns], [p for p in peers.get(netns, ()) if p not in missing])
         snapshots = dict((netns, read(netns)) for netns in sockets)
         plans = [plan_link(spec, snapshots, missing, check_mode) for spec in specs]
+        for plan in plans:
+            _check_port_options(plan, snapshots)
         if not check_mode and any(plan.changed for plan in plans):
             snapshots = _apply(plans, sockets, snapshots, read)
             _verify(plans, snapshots, missing)
@@ -414,6 +509,7 @@ def _apply(plans, sockets, snapshots, read):
             if plan.changed:
                 applier.queue_link_changes(plan)
         applier.flush()
+        applier.finish_moves()
         _apply_addresses(applier, plans, snapshots, read)
     except UnderlayError:
         applier.undo_created()

@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import struct
+
 from ansible_collections.underlay.network.plugins.module_utils import _netlink as nl
 from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._spec import check_mac
@@ -23,6 +25,11 @@ class LinkKind:
 
     kind = None
     options = ()  # names of the kind-specific options, in diff order
+    port_options = ()  # options the kernel keeps per parent, shared by every sibling of this kind
+
+    def default_name(self, params):
+        """The link name when the user gives none (None: the name is required)."""
+        return None
 
     def normalise(self, params):
         """Module params -> dict of kind options with defaults explicit (raises ValidationError)."""
@@ -32,16 +39,17 @@ class LinkKind:
         """A decoded kernel link -> dict of kind options as the kernel has them."""
         return {}
 
-    def encode(self, options):
-        """Kind options (all, or only the changed ones) -> IFLA_INFO_DATA attributes (bytes)."""
+    def encode(self, options, current=None):
+        """Kind options (all, or only the changed ones) -> IFLA_INFO_DATA attributes (bytes).
+
+        `current` is what the kernel has (for options whose change must also clear old values).
+        """
         return []
 
     def fixed_changes(self, current, desired):
         """[(option, why)] for differences the kernel cannot apply in place."""
         return []
 
-    def recreate_only(self, option):
-        return False
 
 
 # ---------------------------------------------------------------- macvlan
@@ -88,7 +96,7 @@ class Macvlan(LinkKind):
             options['source_macs'] = tuple(sorted(nl.as_mac(mac) for mac in entries.get(('list', IFLA_MACVLAN_MACADDR), [])))
         return options
 
-    def encode(self, options):
+    def encode(self, options, current=None):
         attrs = []
         if options.get('mode') is not None:
             attrs.append(nl.u32(IFLA_MACVLAN_MODE, MACVLAN_MODE_VALUES[options['mode']]))
@@ -108,6 +116,146 @@ class Macvlan(LinkKind):
         return []
 
 
+# ---------------------------------------------------------------- ipvlan
+
+IPVLAN_MODES = {0: 'l2', 1: 'l3', 2: 'l3s'}
+IPVLAN_FLAGS = {0: 'bridge', 1: 'private', 2: 'vepa'}
+IFLA_IPVLAN_MODE, IFLA_IPVLAN_FLAGS = 1, 2
+
+
+def _inverse(names):
+    return dict((name, value) for value, name in names.items())
+
+
+class Ipvlan(LinkKind):
+    kind = 'ipvlan'
+    options = ('mode', 'flag')
+    port_options = ('mode', 'flag')  # ipvlan mode and flags live on the parent's port, not the link
+
+    def normalise(self, params):
+        return {'mode': params.get('mode') or 'l2', 'flag': params.get('flag') or 'bridge'}
+
+    def read(self, link):
+        data = link['data']
+        mode = nl.as_u16(data[IFLA_IPVLAN_MODE]) if IFLA_IPVLAN_MODE in data else 0
+        flags = nl.as_u16(data[IFLA_IPVLAN_FLAGS]) if IFLA_IPVLAN_FLAGS in data else 0
+        return {'mode': IPVLAN_MODES.get(mode, mode), 'flag': IPVLAN_FLAGS.get(flags, flags)}
+
+    def encode(self, options, current=None):
+        attrs = []
+        if options.get('mode') is not None:
+            attrs.append(nl.u16(IFLA_IPVLAN_MODE, _inverse(IPVLAN_MODES)[options['mode']]))
+        if options.get('flag') is not None:
+            attrs.append(nl.u16(IFLA_IPVLAN_FLAGS, _inverse(IPVLAN_FLAGS)[options['flag']]))
+        return attrs
+
+
+# ---------------------------------------------------------------- 802.1Q / 802.1ad vlan
+
+VLAN_PROTOCOLS = {0x8100: '802.1Q', 0x88a8: '802.1ad'}
+VLAN_FLAGS = (('reorder_hdr', 0x1), ('gvrp', 0x2), ('loose_binding', 0x4), ('mvrp', 0x8))
+IFLA_VLAN_ID, IFLA_VLAN_FLAGS, IFLA_VLAN_EGRESS_QOS, IFLA_VLAN_INGRESS_QOS, IFLA_VLAN_PROTOCOL = 1, 2, 3, 4, 5
+IFLA_VLAN_QOS_MAPPING = 1
+_QOS_MAPPING = struct.Struct('=II')
+_VLAN_FLAGS = struct.Struct('=II')
+
+
+def _qos_map(field, value, from_range, to_range):
+    """{from: to} with int keys; out-of-range entries are errors, 0 targets mean 'no mapping'."""
+    if value is None:
+        return None
+    result = {}
+    for key, target in value.items():
+        try:
+            key, target = int(key), int(target)
+        except (TypeError, ValueError):
+            raise ValidationError("%s: '%s: %s' is not a number-to-number mapping; write it like {5: 3}"
+                                  % (field, key, target), field, value)
+        if key not in from_range or target not in to_range:
+            raise ValidationError("%s: %d -> %d is out of range: keys %d-%d, values %d-%d"
+                                  % (field, key, target, from_range[0], from_range[-1], to_range[0], to_range[-1]),
+                                  field, value)
+        if target:
+            result[key] = target
+    return tuple(sorted(result.items()))
+
+
+class Vlan(LinkKind):
+    kind = 'vlan'
+    options = ('vlan_id', 'protocol', 'reorder_hdr', 'gvrp', 'mvrp', 'loose_binding',
+               'ingress_qos_map', 'egress_qos_map')
+
+    def default_name(self, params):
+        if params.get('parent') and params.get('vlan_id') is not None:
+            return '%s.%s' % (params['parent'], params['vlan_id'])
+        return None
+
+    def normalise(self, params):
+        vlan_id = params.get('vlan_id')
+        if vlan_id is None or not 1 <= vlan_id <= 4094:
+            raise ValidationError("vlan_id %s is out of range: give an 802.1Q VLAN id from 1 to 4094 (0 and 4095 "
+                                  "are reserved)" % vlan_id, 'vlan_id', vlan_id)
+        options = {'vlan_id': vlan_id, 'protocol': params.get('protocol') or '802.1Q'}
+        for name, _bit in VLAN_FLAGS:
+            options[name] = params.get(name)
+        if options['reorder_hdr'] is None:
+            options['reorder_hdr'] = True  # what `ip link add ... type vlan` gives
+        for name in ('gvrp', 'mvrp', 'loose_binding'):
+            options[name] = bool(options[name])
+        # ingress: 802.1p priority (0-7) -> skb priority; egress: skb priority -> 802.1p priority (0-7)
+        options['ingress_qos_map'] = _qos_map('ingress_qos_map', params.get('ingress_qos_map'),
+                                              range(0, 8), range(0, 2 ** 32))
+        options['egress_qos_map'] = _qos_map('egress_qos_map', params.get('egress_qos_map'),
+                                             range(0, 2 ** 32), range(0, 8))
+        return options
+
+    def read(self, link):
+        data = link['data']
+        flags = _VLAN_FLAGS.unpack(data[IFLA_VLAN_FLAGS][:8])[0] if IFLA_VLAN_FLAGS in data else 0
+        protocol = nl.as_be16(data[IFLA_VLAN_PROTOCOL]) if IFLA_VLAN_PROTOCOL in data else 0x8100
+        options = {'vlan_id': nl.as_u16(data[IFLA_VLAN_ID]) if IFLA_VLAN_ID in data else None,
+                   'protocol': VLAN_PROTOCOLS.get(protocol, hex(protocol))}
+        for name, bit in VLAN_FLAGS:
+            options[name] = bool(flags & bit)
+        for name, attr in (('ingress_qos_map', IFLA_VLAN_INGRESS_QOS), ('egress_qos_map', IFLA_VLAN_EGRESS_QOS)):
+            entries = nl.parse_attrs(data[attr]).get(('list', IFLA_VLAN_QOS_MAPPING), []) if attr in data else []
+            options[name] = tuple(sorted(_QOS_MAPPING.unpack(entry[:8]) for entry in entries if _QOS_MAPPING.unpack(entry[:8])[1]))
+        return options
+
+    def encode(self, options, current=None):
+        attrs = []
+        if options.get('vlan_id') is not None:
+            attrs.append(nl.u16(IFLA_VLAN_ID, options['vlan_id']))
+        if options.get('protocol') is not None:
+            attrs.append(nl.be16(IFLA_VLAN_PROTOCOL, _inverse(VLAN_PROTOCOLS)[options['protocol']]))
+        flags = mask = 0
+        for name, bit in VLAN_FLAGS:
+            if options.get(name) is not None:
+                mask |= bit
+                flags |= bit if options[name] else 0
+        if mask:
+            attrs.append(nl.attr(IFLA_VLAN_FLAGS, _VLAN_FLAGS.pack(flags, mask)))
+        for name, attr in (('ingress_qos_map', IFLA_VLAN_INGRESS_QOS), ('egress_qos_map', IFLA_VLAN_EGRESS_QOS)):
+            if options.get(name) is None:
+                continue
+            wanted = dict(options[name])
+            # Mapping to 0 removes an entry: clear what the link has beyond the wanted map.
+            stale = dict((key, 0) for key, _target in (current or {}).get(name) or () if key not in wanted)
+            stale.update(wanted)
+            entries = [nl.attr(IFLA_VLAN_QOS_MAPPING, _QOS_MAPPING.pack(key, target)) for key, target in sorted(stale.items())]
+            if entries:
+                attrs.append(nl.nested(attr, *entries))
+        return attrs
+
+    def fixed_changes(self, current, desired):
+        # The kernel accepts a new id or protocol on an existing vlan link and silently ignores it.
+        return [(name, "the kernel cannot change the %s of a vlan link in place (%s -> %s)"
+                 % (name.replace('_', ' '), current[name], desired[name]))
+                for name in ('vlan_id', 'protocol') if current[name] != desired[name]]
+
+
 KINDS = {
     'macvlan': Macvlan(),
+    'ipvlan': Ipvlan(),
+    'vlan': Vlan(),
 }

@@ -40,16 +40,16 @@ class UnderlayModule(AnsibleModule):
         self.exit_json(**result)
 
 
-def run_link_module(kind, argument_spec, default_name=None, **module_kwargs):
+def run_link_module(kind, argument_spec, **module_kwargs):
     """The whole body of a link module: `kind` names the driver in _kinds.KINDS."""
     spec = dict(LINK_ARGUMENT_SPEC)
     spec.update(argument_spec)
     module_kwargs.setdefault('required_if', []).append(('state', 'present', ('parent',)))
     module = UnderlayModule(spec, **module_kwargs)
     try:
-        options = KINDS[kind].normalise(module.params) if module.params['state'] == 'present' else {}
-        name = default_name(module.params) if default_name and not module.params['name'] else None
-        desired = build_spec(kind, module.params, options, default_name=name)
+        driver = KINDS[kind]
+        options = driver.normalise(module.params) if module.params['state'] == 'present' else {}
+        desired = build_spec(kind, module.params, options, default_name=driver.default_name(module.params))
         result = reconcile([desired], check_mode=module.check_mode)[0]
     except (UnderlayError, KernelError) as exc:
         module.fail_from(exc)

@@ -449,6 +449,15 @@ def set_link(index, kind=None, info_data=None, mtu=None, macaddress=None, up=Non
     return RTM_NEWLINK, 0, ifinfo(index, flags, change) + b''.join(attrs)
 
 
+def move_link(index, netns_fd, name, up=False):
+    """Move a link to another namespace and rename it there, in one request (`ip link set ... netns X name Y`).
+
+    A move takes the link down; `up` brings it up again in the same request (applied after the move).
+    """
+    flags = IFF_UP if up else 0
+    return RTM_NEWLINK, 0, ifinfo(index, flags, flags) + u32(IFLA_NET_NS_FD, netns_fd) + string(IFLA_IFNAME, name)
+
+
 def del_link(index):
     return RTM_DELLINK, 0, ifinfo(index)
 

@@ -44,11 +44,11 @@ class LinkSpec:
     """One desired link. `None` for mtu/macaddress/addresses means 'leave as it is'."""
 
     __slots__ = ('kind', 'name', 'netns', 'parent', 'parent_netns', 'state', 'admin_state',
-                 'mtu', 'macaddress', 'addresses', 'options', 'recreate')
+                 'mtu', 'macaddress', 'addresses', 'options', 'recreate', 'change_siblings')
 
     def __init__(self, kind, name, parent, netns=None, parent_netns=None, state='present',
                  admin_state='up', mtu=None, macaddress=None, addresses=None, options=None,
-                 recreate=False):
+                 recreate=False, change_siblings=False):
         self.kind = kind
         self.name = name
         self.parent = parent
@@ -61,6 +61,7 @@ class LinkSpec:
         self.addresses = addresses
         self.options = options or {}
         self.recreate = recreate
+        self.change_siblings = change_siblings  # may a per-parent option (ipvlan mode) change the siblings too
 
     @property
     def identity(self):
@@ -192,4 +193,4 @@ def build_spec(kind, params, options, default_name=None):
         admin_state=params.get('admin_state') or 'up', mtu=check_mtu(params.get('mtu')),
         macaddress=check_mac('macaddress', params.get('macaddress')),
         addresses=normalise_addresses(params.get('addresses')), options=options,
-        recreate=bool(params.get('recreate')))
+        recreate=bool(params.get('recreate')), change_siblings=bool(params.get('change_siblings')))

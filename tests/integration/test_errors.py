@@ -1,7 +1,7 @@
 """Bad input and kernel refusals: a clear message naming field, value and fix; the kernel untouched."""
 import pytest
 
-from conftest import sh
+from conftest import kernel_has, sh
 
 pytestmark = pytest.mark.kernel('macvlan')
 
@@ -128,3 +128,15 @@ def test_failure_mid_apply_undoes_what_the_task_created(lab, host):
         reconcile([spec('c1'), spec('c2')])
     assert mac in raised.value.message
     assert lab.state(host, lab.ns('c1'), lab.ns('c2')) == before
+
+
+def test_ipvlan_driver_present_or_missing_is_said_in_words(lab, module):
+    """Runs on every kernel: the host's has no ipvlan (a sentence), the UML one has it (a link)."""
+    host = lab.add_ns('drv')
+    lab.veth(host)
+    result = module('ipvlan_link', name='iv0', parent='up0', netns=host, parent_netns=host)
+    if kernel_has('ipvlan'):
+        assert result['rc'] == 0 and result['link']['mode'] == 'l2'
+    else:
+        assert result.get('failed') and 'no ipvlan driver' in result['msg'] and 'modprobe ipvlan' in result['msg']
+        assert lab.link(host, 'iv0') is None

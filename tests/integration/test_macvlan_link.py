@@ -165,3 +165,20 @@ def test_parent_deleted_and_recreated_is_repaired(lab, host, module):
     lab.veth(host)
     repaired = module('macvlan_link', **child(lab, host, 'c1', addresses=['198.18.248.10/20']))
     assert repaired['changed'] is True and repaired['link']['addresses'] == ['198.18.248.10/20']
+
+
+def test_seed000_exact_names_parent_eth0_child_eth0(lab, module):
+    """Parent and child are both eth0 (seed 000): the child is made beside the parent under a temporary
+    name, then moved and renamed in one request, and comes up there."""
+    host = lab.add_ns('h0')
+    lab.veth(host, 'eth0', 'peer0')
+    net1 = lab.add_ns('net1')
+    result = module('macvlan_link', name='eth0', parent='eth0', parent_netns=host, netns=net1,
+                    addresses=['198.18.248.10/20'])
+    assert result['rc'] == 0 and result['changed'], result
+    seen = lab.link(net1, 'eth0')
+    assert seen['linkinfo']['info_kind'] == 'macvlan' and 'UP' in seen['flags']
+    assert [l['ifname'] for l in [lab.link(host, 'eth0'), lab.link(host, 'peer0')]] == ['eth0', 'peer0']
+    assert 'ultmp' not in sh('ip -n %s -o link show' % host), 'the temporary name must not stay behind'
+    assert module('macvlan_link', name='eth0', parent='eth0', parent_netns=host, netns=net1,
+                  addresses=['198.18.248.10/20'])['changed'] is False
