@@ -31,7 +31,9 @@ def _ns_words(netns):
 # ---------------------------------------------------------------- reading
 
 def is_link_local(text):
-    return ipaddress.ip_interface(u'%s' % text).ip.is_link_local
+    """IPv6 fe80::/10: the address the kernel gives every link itself (IPv4 169.254/16 is the user's)."""
+    ip = ipaddress.ip_interface(u'%s' % text).ip
+    return ip.version == 6 and ip.is_link_local
 
 
 class Snapshot:
@@ -67,13 +69,17 @@ def _address_key(text):
 
 
 def _parent_of(link, snapshot, snapshots, declared_parent_netns):
-    """(parent name, parent namespace) of a kernel link; (None, '?') when it is not where declared."""
+    """(parent name, parent namespace) of a kernel link, as far as the namespaces read can tell."""
     if link['link_netnsid'] is None:
-        parent_netns, parent_snapshot = snapshot.netns, snapshot  # the lower device is in this namespace
-    elif snapshot.peer_nsids.get(declared_parent_netns) == link['link_netnsid']:
-        parent_netns, parent_snapshot = declared_parent_netns, snapshots.get(declared_parent_netns)
+        parent_netns = snapshot.netns  # the lower device is in this namespace
     else:
-        return None, '(another namespace)'
+        # Which namespace does this id stand for here? The declared one first, then any other asked about.
+        candidates = [declared_parent_netns] + [ns for ns in snapshot.peer_nsids if ns != declared_parent_netns]
+        known = [ns for ns in candidates if snapshot.peer_nsids.get(ns) == link['link_netnsid']]
+        if not known:
+            return None, '(another namespace)'
+        parent_netns = known[0]
+    parent_snapshot = snapshots.get(parent_netns)
     parent = parent_snapshot.by_index.get(link['link']) if parent_snapshot else None
     return (parent['name'] if parent else None), parent_netns
 
@@ -463,6 +469,9 @@ def _namespaces(specs):
                 namespaces.append(netns)
         if spec.parent_netns != spec.netns:
             peers.setdefault(spec.netns, set()).add(spec.parent_netns)
+        if spec.netns is not None:
+            # also ask for the namespace we run in, so a parent found there (not where declared) is named
+            peers.setdefault(spec.netns, set()).add(None)
     return namespaces, peers
 
 

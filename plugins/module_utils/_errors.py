@@ -72,7 +72,7 @@ def translate(code, action, link, hint=None):
         return KernelError("cannot %s %s: a link with that name already exists there; choose another "
                            "name" % (action, where), code, field='name', value=link.get('name'))
     if code == errno.ERANGE:
-        return KernelError("cannot %s %s: the name '%s' is longer than the kernel's 15 characters; "
+        return KernelError("cannot %s %s: the name '%s' is longer than the kernel's 15 bytes; "
                            "choose a shorter name" % (action, where, link.get('name')),
                            code, field='name', value=link.get('name'))
     if code == errno.ENODEV:

@@ -37,3 +37,11 @@ def test_lab_playbook_builds_verifies_is_idempotent_and_tears_down(lab):
     down = ansible_playbook('../../../playbooks/lab.yml', '-e', 'lab_state=absent', *prefix)
     assert down.returncode == 0, down.stdout
     assert not [ns for ns in sh('ip netns list').split() if ns.startswith(lab.prefix)]
+
+
+@pytest.mark.kernel('vlan', 'ipvlan')
+def test_vlan_and_ipvlan_playbook(lab):
+    run = ansible_playbook('vlan_ipvlan.yml', '-e', 'lab_prefix=%s' % lab.prefix)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert 'failed=0' in run.stdout
+    assert not [ns for ns in sh('ip netns list').split() if ns.startswith(lab.prefix)]

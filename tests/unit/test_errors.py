@@ -75,6 +75,16 @@ def test_mac_in_use_names_the_mac(code, hint):
     assert (exc.code, exc.field, exc.value) == (code, 'macaddress', '02:00:5e:10:00:01')
 
 
+def test_mac_in_use_without_declared_mac_does_not_say_none():
+    """E.g. bringing up a port whose (kernel-chosen) MAC a sibling already uses."""
+    exc = translate(errno.EADDRINUSE, 'change admin_state of', dict(MACVLAN, macaddress=None))
+    assert 'None' not in exc.message
+    assert exc.message == ("cannot change admin_state of macvlan 'mv0' in the root namespace: its MAC address is "
+                           "already used by another port on parent 'eth0'; choose another macaddress or leave it out "
+                           "to get a random one")
+    assert (exc.code, exc.field, exc.value) == (errno.EADDRINUSE, 'macaddress', None)
+
+
 def test_eexist_without_mac_hint_is_the_name():
     exc = translate(errno.EEXIST, 'create', IN_NET1)
     assert exc.message == ("cannot create macvlan 'eth0' in namespace 'net1': a link with that name already exists "
@@ -84,7 +94,7 @@ def test_eexist_without_mac_hint_is_the_name():
 
 def test_erange_is_the_name_length():
     exc = translate(errno.ERANGE, 'create', dict(MACVLAN, name='n' * 16))
-    assert "the name '%s' is longer than the kernel's 15 characters; choose a shorter name" % ('n' * 16) in exc.message
+    assert "the name '%s' is longer than the kernel's 15 bytes; choose a shorter name" % ('n' * 16) in exc.message
     assert (exc.code, exc.field) == (errno.ERANGE, 'name')
 
 

@@ -42,20 +42,26 @@ def test_snapshot_indexes_links_by_name_and_index():
 def test_snapshot_addresses_sorted_and_ipv6_link_local_ignored():
     snap = snapshot([ethernet(), macvlan()], [
         address(10, '2001:db8::10/64'), address(10, 'fe80::ff:fe00:a/64', scope=253),
-        address(10, '198.18.0.10/24'), address(10, '10.0.0.1/8'), address(2, '192.0.2.1/24'),
-        address(10, '169.254.0.5/16')])
-    assert snap.addresses_of(snap.links['mv0']) == ('10.0.0.1/8', '169.254.0.5/16', '198.18.0.10/24',
-                                                    '2001:db8::10/64')
+        address(10, '198.18.0.10/24'), address(10, '10.0.0.1/8'), address(2, '192.0.2.1/24')])
+    assert snap.addresses_of(snap.links['mv0']) == ('10.0.0.1/8', '198.18.0.10/24', '2001:db8::10/64')
     assert snap.addresses_of(snap.links['eth0']) == ('192.0.2.1/24',)
 
 
-def test_children_of_by_namespace():
-    moved = macvlan('mv1', 11, parent=2, link_netnsid=0)  # its lower device lives in another namespace
-    snap = snapshot([loopback(), ethernet(), macvlan('mv0', 10), ipvlan('ipv0', 20), moved,
-                     macvlan('other', 12, parent=5)])
-    parent = snap.links['eth0']
-    assert sorted(item['name'] for item in snap.children_of(parent)) == ['ipv0', 'mv0']
-    assert [item['name'] for item in snap.children_of(parent, same_namespace=False)] == ['mv1']
+def test_snapshot_keeps_link_local_addresses_for_those_who_declare_them():
+    snap = snapshot([ethernet(), macvlan()], [address(10, 'fe80::ff:fe00:a/64'), address(10, 'fe80::1/64'),
+                                              address(10, '198.18.0.10/24')])
+    assert snap.addresses[10] == ['fe80::ff:fe00:a/64', 'fe80::1/64', '198.18.0.10/24']
+    assert snap.addresses_of(snap.links['mv0'], keep=('fe80::1/64',)) == ('198.18.0.10/24', 'fe80::1/64')
+
+
+def test_snapshot_skips_addresses_without_an_address():
+    snap = snapshot([ethernet()], [dict(address(2, '192.0.2.1/24'), address=None)])
+    assert snap.addresses == {}
+
+
+def test_snapshot_shows_ipv4_link_local_addresses():
+    snap = snapshot([ethernet(), macvlan()], [address(10, '169.254.0.5/16'), address(10, '10.0.0.1/8')])
+    assert snap.addresses_of(snap.links['mv0']) == ('10.0.0.1/8', '169.254.0.5/16')
 
 
 # ---------------------------------------------------------------- link_view
@@ -73,9 +79,32 @@ def test_link_view_same_namespace():
 def test_link_view_parent_in_another_namespace():
     """Seed 000: eth0 in net1 is a macvlan whose parent is the root namespace's eth0."""
     snaps = root_with_parent()
-    snaps['net1'] = snapshot([loopback(), macvlan('eth0', 3, parent=2, link_netnsid=0)], netns='net1')
+    snaps['net1'] = snapshot([loopback(), macvlan('eth0', 3, parent=2, link_netnsid=0)], netns='net1',
+                             peer_nsids={None: 0})
     view = link_view(KINDS['macvlan'], snaps['net1'].links['eth0'], snaps['net1'], snaps, None)
     assert (view['name'], view['netns'], view['parent'], view['parent_netns']) == ('eth0', 'net1', 'eth0', None)
+
+
+@pytest.mark.parametrize('peer_nsids', [{}, {None: -1}, {None: 4}], ids=['not-asked', 'unassigned', 'other-id'])
+def test_link_view_parent_namespace_unknown(peer_nsids):
+    """A link_netnsid that is not the declared parent namespace's id: the parent is somewhere else."""
+    snaps = root_with_parent()
+    snaps['net1'] = snapshot([loopback(), macvlan('eth0', 3, parent=2, link_netnsid=0)], netns='net1',
+                             peer_nsids=peer_nsids)
+    view = link_view(KINDS['macvlan'], snaps['net1'].links['eth0'], snaps['net1'], snaps, None)
+    assert (view['parent'], view['parent_netns']) == (None, '(another namespace)')
+
+
+def test_link_view_parent_namespace_not_read():
+    snap = snapshot([loopback(), macvlan('eth0', 3, parent=2, link_netnsid=0)], netns='net1', peer_nsids={'host1': 0})
+    view = link_view(KINDS['macvlan'], snap.links['eth0'], snap, {'net1': snap}, 'host1')
+    assert (view['parent'], view['parent_netns']) == (None, 'host1')
+
+
+def test_link_view_keeps_a_declared_link_local_address():
+    snaps = root_with_parent(macvlan(), addresses=[address(10, 'fe80::1/64'), address(10, 'fe80::2/64')])
+    view = link_view(KINDS['macvlan'], snaps[None].links['mv0'], snaps[None], snaps, None, ('fe80::1/64',))
+    assert view['addresses'] == ['fe80::1/64']
 
 
 # ---------------------------------------------------------------- create
@@ -137,7 +166,7 @@ def test_unmanaged_attributes_are_left_alone():
                                                 '02:00:5e:00:00:0b')]),
     ({'admin_state': 'down'}, {}, [('set admin_state', 'admin_state', 'up', 'down')]),
     ({'admin_state': 'up'}, {'up': False}, [('set admin_state', 'admin_state', 'down', 'up')]),
-    ({'mode': 'passthru', 'nopromisc': True}, {'mode': 'passthru', 'flags': 'none'},
+    ({'mode': 'passthru', 'nopromisc': True}, {'mode': 'passthru', 'flags': 0},
      [('set nopromisc', 'nopromisc', False, True)]),
     ({'mode': 'passthru'}, {'mode': 8, 'flags': 1}, [('set nopromisc', 'nopromisc', True, False)]),
     ({'mode': 'source', 'source_macs': ['02:00:00:00:00:02']}, {'mode': 'source', 'source_macs': ['02:00:00:00:00:01']},
@@ -156,8 +185,8 @@ def test_in_place_changes_come_in_a_stable_order():
         ('set mode', 'bridge', 'private'),
         ('set mtu', 1500, 1400),
         ('set macaddress', '02:00:5e:00:00:0a', '02:00:00:00:00:99'),
-        ('remove address', '10.0.0.1/24', None),
-        ('add address', None, '10.0.0.2/24'),
+        ('add address', None, '10.0.0.2/24'),     # adds before removes: with promote_secondaries the
+        ('remove address', '10.0.0.1/24', None),  # subnet never goes without an address
         ('set admin_state', 'down', 'up'),
     ]
 
@@ -174,6 +203,10 @@ def test_in_place_changes_come_in_a_stable_order():
     (['2001:db8::1/128'], ['2001:DB8::1'], [], []),
     (['2001:db8::1/64', 'fe80::1/64'], ['2001:db8::1/64'], [], []),  # kernel's link-local ignored
     (['fe80::1/64'], [], [], []),
+    (['fe80::1/64'], ['fe80::1/64'], [], []),  # declared link-local: kept, not re-added
+    (['fe80::1/64', 'fe80::ff:fe00:a/64'], ['fe80::1/64'], [], []),  # the kernel's own still ignored
+    ([], ['fe80::1/64'], [], ['fe80::1/64']),
+    (['10.0.0.1/24', '10.0.0.2/24'], ['10.0.0.3/24'], ['10.0.0.1/24', '10.0.0.2/24'], ['10.0.0.3/24']),
 ])
 def test_addresses_are_an_exact_set(have, want, removed, added):
     snaps = root_with_parent(macvlan(), addresses=[address(10, a) for a in have])
@@ -188,8 +221,6 @@ def test_addresses_not_given_are_not_managed():
     assert plan_link(macvlan_spec(addresses=None), snaps).changes == []
 
 
-@pytest.mark.xfail(strict=True, reason='BUG: Snapshot drops every IPv6 link-local address, so a declared '
-                                       'fe80:: address is planned as "add address" on every run')
 def test_declared_link_local_address_is_idempotent():
     snaps = root_with_parent(macvlan(), addresses=[address(10, 'fe80::1/64')])
     assert plan_link(macvlan_spec(addresses=['fe80::1/64']), snaps).changes == []
@@ -215,13 +246,38 @@ def test_parent_change_with_recreate():
     assert plan.before['parent'] == 'eth1'
 
 
-@pytest.mark.xfail(strict=True, reason='BUG: link_view assumes the lower device of a link with a link_netnsid '
-                                       'lives in the *declared* parent_netns and looks it up there by index, so '
-                                       'a parent_netns change goes unnoticed when the indexes coincide')
-def test_parent_namespace_change_needs_recreate():
+def three_namespaces(c1_peer_nsids):
+    """root and host1 each with an eth0 at index 2; c1's macvlan 'c1' sits on the one its nsid 0 names."""
     snaps = root_with_parent()
     snaps['host1'] = snapshot([loopback(), ethernet()], netns='host1')
-    snaps['c1'] = snapshot([loopback(), macvlan('c1', 3, parent=2, link_netnsid=0)], netns='c1')
+    snaps['c1'] = snapshot([loopback(), macvlan('c1', 3, parent=2, link_netnsid=0)], netns='c1',
+                           peer_nsids=c1_peer_nsids)
+    return snaps
+
+
+@pytest.mark.parametrize('c1_peer_nsids', [{'host1': 1}, {'host1': -1}, {}], ids=['other-id', 'unassigned', 'not-asked'])
+def test_parent_namespace_change_needs_recreate(c1_peer_nsids):
+    """The parent is eth0 of the root namespace (nsid 0), the spec says eth0 of host1: same name, same index."""
+    snaps = three_namespaces(c1_peer_nsids)
+    spec = macvlan_spec(name='c1', netns='c1', parent_netns='host1')
+    with pytest.raises(ValidationError) as exc:
+        plan_link(spec, snaps)
+    assert exc.value.message.startswith('parent: the kernel cannot move a macvlan to another parent (')
+    assert "-> eth0 in namespace 'host1'); set recreate: true to delete and re-create 'c1'" in exc.value.message
+    assert (exc.value.field, exc.value.value) == ('parent', 'eth0')
+    plan = plan_link(macvlan_spec(name='c1', netns='c1', parent_netns='host1', recreate=True), snaps)
+    assert steps(plan) == [('recreate', 'parent', None, None)]
+
+
+def test_parent_namespace_unchanged_is_a_noop():
+    snaps = three_namespaces({'host1': 0})
+    plan = plan_link(macvlan_spec(name='c1', netns='c1', parent_netns='host1'), snaps)
+    assert plan.changes == []
+    assert (plan.before['parent'], plan.before['parent_netns']) == ('eth0', 'host1')
+
+
+def test_parent_namespace_change_names_where_the_parent_is():
+    snaps = three_namespaces({'host1': 1, None: 0})
     with pytest.raises(ValidationError) as exc:
         plan_link(macvlan_spec(name='c1', netns='c1', parent_netns='host1'), snaps)
     assert "(eth0 in the root namespace -> eth0 in namespace 'host1')" in exc.value.message
@@ -250,12 +306,20 @@ def test_recreate_flag_alone_changes_nothing():
     assert plan_link(macvlan_spec(recreate=True), root_with_parent(macvlan())).changes == []
 
 
-@pytest.mark.xfail(strict=True, reason='BUG: recreate drops addresses that are not declared, although the '
-                                       'error text promises "its addresses are re-added"')
 def test_recreate_keeps_unmanaged_addresses():
-    snaps = root_with_parent(ethernet('eth1', 3), macvlan(parent=3), addresses=[address(10, '10.0.0.1/24')])
+    snaps = root_with_parent(ethernet('eth1', 3), macvlan(parent=3), addresses=[
+        address(10, '10.0.0.1/24'), address(10, 'fe80::ff:fe00:a/64')])
     plan = plan_link(macvlan_spec(parent='eth0', recreate=True), snaps)
+    # the kernel's own link-local address is not re-added: the new link gets its own
     assert [c.after for c in plan.changes if c.action == 'add address'] == ['10.0.0.1/24']
+
+
+def test_recreate_with_declared_addresses_adds_only_those():
+    snaps = root_with_parent(ethernet('eth1', 3), macvlan(parent=3), addresses=[address(10, '10.0.0.1/24')])
+    plan = plan_link(macvlan_spec(parent='eth0', recreate=True, addresses=['10.0.0.2/24']), snaps)
+    assert [c.after for c in plan.changes if c.action == 'add address'] == ['10.0.0.2/24']
+    plan = plan_link(macvlan_spec(parent='eth0', recreate=True, addresses=[]), snaps)
+    assert actions(plan) == ['recreate']
 
 
 # ---------------------------------------------------------------- refusals
@@ -405,8 +469,15 @@ def test_snapshot_from_a_socket():
         def addresses():
             return [address(2, '10.0.0.1/8')]
 
+        @staticmethod
+        def nsid_of(netns):
+            return {None: 0, 'host1': -1}[netns]
+
     snap = Snapshot.read(Sock())
-    assert (snap.netns, list(snap.links), snap.addresses) == ('net1', ['eth0'], {2: ['10.0.0.1/8']})
+    assert (snap.netns, list(snap.links), snap.addresses, snap.peer_nsids) == (
+        'net1', ['eth0'], {2: ['10.0.0.1/8']}, {})
+    snap = Snapshot.read(Sock(), peers=['net1', None, 'host1'])  # its own namespace is not a peer
+    assert snap.peer_nsids == {None: 0, 'host1': -1}
 
 
 def test_parent_mac_is_reported_for_ipvlan_children():

@@ -29,8 +29,8 @@ def test_ifname_accepts_valid_names(value):
 @pytest.mark.parametrize('value, words', [
     ('', ['name is required', 'give the interface name']),
     (None, ['name is required']),
-    ('a' * 16, ["'aaaaaaaaaaaaaaaa'", '16 characters long', 'at most 15', 'choose a shorter name']),
-    ('macvlan-to-net1x', ['16 characters long']),
+    ('a' * 16, ["'aaaaaaaaaaaaaaaa'", '16 bytes long', 'at most 15', 'choose a shorter name']),
+    ('macvlan-to-net1x', ['16 bytes long']),
     ('eth0/1', ["'eth0/1'", 'not a valid interface name', "no spaces, '/' or ':'"]),
     ('eth0:1', ["'eth0:1'", 'not a valid interface name']),
     ('eth 0', ["'eth 0'", 'not a valid interface name']),
@@ -50,15 +50,16 @@ def test_ifname_rejects_bad_names_naming_field_value_and_fix(value, words):
 def test_ifname_error_names_the_field_it_was_given():
     with pytest.raises(ValidationError) as exc:
         check_ifname('parent', 'x' * 20)
-    assert exc.value.message.startswith("parent 'xxxxxxxxxxxxxxxxxxxx' is 20 characters long")
+    assert exc.value.message.startswith("parent 'xxxxxxxxxxxxxxxxxxxx' is 20 bytes long")
     assert exc.value.field == 'parent'
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: check_ifname counts characters, the kernel's IFNAMSIZ "
-                                       "limit is 15 bytes (UTF-8)")
 def test_ifname_limit_counts_bytes_not_characters():
-    with pytest.raises(ValidationError):
+    """The kernel's IFNAMSIZ limit is 15 bytes of UTF-8, not 15 characters."""
+    with pytest.raises(ValidationError) as exc:
         check_ifname('name', u'\u00e9' * 10)  # 10 characters, 20 bytes
+    assert '20 bytes long' in exc.value.message
+    assert check_ifname('name', u'\u00e9' * 7 + u'a') == u'\u00e9' * 7 + u'a'  # 15 bytes
 
 
 # ---------------------------------------------------------------- namespaces
