@@ -472,5 +472,27 @@ def add_address(index, interface):
     return RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, _addr_body(index, interface)
 
 
+RT_SCOPE_UNIVERSE, RT_SCOPE_LINK = 0, 253
+RTN_UNICAST = 1
+
+
+def _route_body(family, dst, dst_len, oif, metric, protocol):
+    # IPv4 on-link routes are scope link (`ip route add X dev Y`); IPv6 routes are always universe.
+    scope = RT_SCOPE_LINK if family == socket.AF_INET else RT_SCOPE_UNIVERSE
+    body = _RTMSG.pack(family, dst_len, 0, 0, RT_TABLE_MAIN, protocol, scope, RTN_UNICAST, 0)
+    body += attr(RTA_DST, ip_bytes(dst)) + u32(RTA_OIF, oif)
+    if metric:
+        body += u32(RTA_PRIORITY, metric)
+    return body
+
+
+def add_route(family, dst, dst_len, oif, metric, protocol):
+    return RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, _route_body(family, dst, dst_len, oif, metric, protocol)
+
+
+def del_route(family, dst, dst_len, oif, metric, protocol):
+    return RTM_DELROUTE, 0, _route_body(family, dst, dst_len, oif, metric, protocol)
+
+
 def del_address(index, interface):
     return RTM_DELADDR, 0, _addr_body(index, interface)

@@ -1,0 +1,115 @@
+"""host_shim: seed 000's mynet-shim, proven with packets (host <-> its own macvlan children)."""
+import pytest
+
+from conftest import sh
+
+pytestmark = pytest.mark.kernel('macvlan')
+
+HOST_IP = '198.18.252.45'           # the host's own address on its NIC (seed 000: 172.28.252.45/20)
+CONTAINERS = (('net1', '198.18.248.10'), ('net2', '198.18.248.9'))
+
+
+@pytest.fixture
+def host(lab, module):
+    """A host namespace whose NIC up0 has the host's address, and two containers with macvlan children."""
+    host = lab.add_ns('host')
+    lab.veth(host)
+    sh('ip -n %s addr add %s/20 dev up0' % (host, HOST_IP))
+    for suffix, ip in CONTAINERS:
+        lab.add_ns(suffix)
+        result = module('macvlan_link', name='eth0', parent='up0', parent_netns=host, netns=lab.ns(suffix),
+                        addresses=['%s/20' % ip])
+        assert result['rc'] == 0, result
+    return host
+
+
+def shim(host, **extra):
+    args = dict(name='mynet-shim', parent='up0', netns=host, address='198.18.248.254', routes=['198.18.248.0/22'])
+    args.update(extra)
+    return args
+
+
+def reachable(lab, host):
+    return {'host->net1': lab.ping(host, '198.18.248.10'),
+            'net1->host': lab.ping(lab.ns('net1'), HOST_IP),
+            'net1->net2': lab.ping(lab.ns('net1'), '198.18.248.9')}
+
+
+def test_seed000_shim_makes_the_host_reach_its_containers_and_absent_undoes_it(lab, host, module):
+    assert reachable(lab, host) == {'host->net1': False, 'net1->host': False, 'net1->net2': True}
+
+    made = module('host_shim', **shim(host))
+    assert made['rc'] == 0 and made['changed'], made
+    assert [c['action'] for c in made['changes']] == ['create', 'add address', 'add route']
+    assert made['address'] == '198.18.248.254/32' and made['routes'] == ['198.18.248.0/22']
+    assert made['link']['mode'] == 'bridge'
+    assert '198.18.248.0/22 dev mynet-shim proto 209 scope link' in sh('ip -n %s route' % host)
+    assert reachable(lab, host) == {'host->net1': True, 'net1->host': True, 'net1->net2': True}
+
+    again = module('host_shim', **shim(host))
+    assert again['changed'] is False and again['changes'] == []
+
+    gone = module('host_shim', name='mynet-shim', netns=host, state='absent')
+    assert gone['changed'] and [c['action'] for c in gone['changes']] == ['delete', 'remove route']
+    assert lab.link(host, 'mynet-shim') is None
+    assert '198.18.248.0/22' not in sh('ip -n %s route' % host)
+    assert reachable(lab, host) == {'host->net1': False, 'net1->host': False, 'net1->net2': True}
+    assert module('host_shim', name='mynet-shim', netns=host, state='absent')['changed'] is False
+
+
+def test_routes_are_reconciled_and_foreign_routes_left_alone(lab, host, module):
+    module('host_shim', **shim(host))
+    sh('ip -n %s route add 198.18.249.0/24 dev mynet-shim' % host)  # someone else's route on the shim
+    changed = module('host_shim', **shim(host, routes=['198.18.248.0/24', '198.18.250.0/24'], metric=50))
+    actions = sorted((c['action'], c['route']) for c in changed['changes'])
+    assert actions == [('add route', '198.18.248.0/24'), ('add route', '198.18.250.0/24'),
+                       ('remove route', '198.18.248.0/22')]
+    table = sh('ip -n %s route' % host)
+    assert '198.18.248.0/24 dev mynet-shim proto 209 scope link metric 50' in table
+    assert '198.18.249.0/24 dev mynet-shim' in table, 'a route the module did not create must stay'
+    metric = module('host_shim', **shim(host, routes=['198.18.248.0/24', '198.18.250.0/24'], metric=70))
+    assert [c['action'] for c in metric['changes']] == ['set route metric', 'set route metric']
+    assert 'metric 70' in sh('ip -n %s route show 198.18.248.0/24' % host)
+
+
+def test_check_mode_changes_nothing(lab, host, module):
+    before = lab.state(host)
+    planned = module('host_shim', check=True, **shim(host))
+    assert planned['changed'] and planned['routes'] == ['198.18.248.0/22']
+    assert lab.state(host) == before
+
+
+def test_parent_deleted_and_recreated_is_repaired(lab, host, module):
+    module('host_shim', **shim(host))
+    sh('ip -n %s link del up0' % host)  # takes the shim (and the containers' ports) with it
+    lab.veth(host)
+    sh('ip -n %s addr add %s/20 dev up0' % (host, HOST_IP))
+    repaired = module('host_shim', **shim(host))
+    assert repaired['changed'] and repaired['routes'] == ['198.18.248.0/22']
+    assert module('host_shim', **shim(host))['changed'] is False
+
+
+@pytest.mark.parametrize('overrides,field,words', [
+    ({'routes': ['198.18.240.0/20']}, 'routes', ['198.18.252.45', 'parent', 'allow_overlap']),
+    ({'address': HOST_IP}, 'address', [HOST_IP, "'up0'", 'allow_overlap']),
+    ({'routes': ['198.18.248.1/22']}, 'routes', ['host bits', '198.18.248.0/22']),
+    ({'routes': ['0.0.0.0/0']}, 'routes', ['all traffic']),
+    ({'routes': ['2001:db8::/64']}, 'routes', ['IPv6', 'IPv4']),
+    ({'address': '198.18.248.300'}, 'address', ['198.18.248.300']),
+    ({'mode': 'l3'}, 'mode', ['l3', 'macvlan']),
+])
+def test_unsafe_or_bad_input_is_refused_before_anything_changes(lab, host, module, overrides, field, words):
+    before = lab.state(host)
+    result = module('host_shim', **shim(host, **overrides))
+    assert result.get('failed') and result['field'] == field, result
+    for word in words:
+        assert word in result['msg'], result['msg']
+    assert lab.state(host) == before
+
+
+def test_route_over_the_default_gateway_is_refused(lab, host, module):
+    sh('ip -n %s route add default via 198.18.248.1' % host)  # inside the lab namespace only
+    result = module('host_shim', **shim(host, routes=['198.18.248.0/24']))
+    assert result.get('failed') and 'default gateway 198.18.248.1' in result['msg']
+    allowed = module('host_shim', allow_overlap=True, **shim(host, routes=['198.18.248.0/24']))
+    assert allowed['rc'] == 0 and allowed['changed']
