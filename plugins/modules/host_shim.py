@@ -70,6 +70,12 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  change_siblings:
+    description:
+      - With O(kind=ipvlan), allow a O(mode) that differs from the parent's existing ipvlan ports, knowing the
+        kernel then changes it for all of them (see M(underlay.network.ipvlan_link)).
+    type: bool
+    default: false
   allow_overlap:
     description:
       - By default the module refuses a route that contains the default gateway or the parent's own address,
@@ -161,6 +167,7 @@ def main():
         netns=dict(type='str'),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         allow_overlap=dict(type='bool', default=False),
+        change_siblings=dict(type='bool', default=False),
     ), required_if=[('state', 'present', ('parent', 'address'))])
     try:
         result = reconcile_shim(module.params, module.check_mode)

@@ -4,6 +4,9 @@ Each test declares the kernel features it needs with @pytest.mark.kernel("ipvlan
 running kernel lacks one, the test is skipped with the reason - unless --require-all-features is
 given (the UML kernel lab passes it), where a missing feature is a failure, not a skip.
 """
+import contextlib
+import importlib
+import io
 import json
 import os
 import random
@@ -125,18 +128,44 @@ def lab():
 
 
 def run_module(module, check=False, diff=True, **args):
-    """Run plugins/modules/<module>.py as Ansible does (args file, JSON out); returns the result dict."""
+    """Run plugins/modules/<module>.py as Ansible does (args as JSON in, JSON out); returns the result dict.
+
+    By default each call is a new Python process, exactly like Ansible's local execution. With
+    UNDERLAY_TESTS_IN_PROCESS=1 (the UML stage, where every process start costs seconds) the module's
+    main() runs in this interpreter instead: the same module code against the same kernel.
+    """
     args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
+    if os.environ.get('UNDERLAY_TESTS_IN_PROCESS') == '1':
+        return _run_in_process(module, args)
     path = os.path.join(REPO, 'plugins', 'modules', module + '.py')
     env = dict(os.environ, PYTHONPATH=COLLECTIONS)
     proc = subprocess.run([sys.executable, path], input=json.dumps({'ANSIBLE_MODULE_ARGS': args}),
                           capture_output=True, text=True, env=env, check=False)
+    return _parse_result(module, proc.returncode, proc.stdout, proc.stderr)
+
+
+def _run_in_process(module, args):
+    from ansible.module_utils import basic
+    basic._ANSIBLE_ARGS = json.dumps({'ANSIBLE_MODULE_ARGS': args}).encode()
+    if hasattr(basic, '_ANSIBLE_PROFILE'):
+        basic._ANSIBLE_PROFILE = 'legacy'  # what a controller sends for these modules (ansible-core >= 2.19)
+    code = importlib.import_module('ansible_collections.underlay.network.plugins.modules.' + module)
+    out = io.StringIO()
+    rc = 0
+    with contextlib.redirect_stdout(out):
+        try:
+            code.main()
+        except SystemExit as exc:
+            rc = exc.code or 0
+    return _parse_result(module, rc, out.getvalue(), '')
+
+
+def _parse_result(module, rc, stdout, stderr):
     try:
-        result = json.loads(proc.stdout)
+        result = json.loads(stdout)
     except ValueError:
-        raise AssertionError('module %s printed no JSON (rc %d): %s %s'
-                             % (module, proc.returncode, proc.stdout, proc.stderr))
-    result['rc'] = proc.returncode
+        raise AssertionError('module %s printed no JSON (rc %d): %s %s' % (module, rc, stdout, stderr))
+    result['rc'] = rc
     return result
 
 

@@ -113,3 +113,54 @@ def test_route_over_the_default_gateway_is_refused(lab, host, module):
     assert result.get('failed') and 'default gateway 198.18.248.1' in result['msg']
     allowed = module('host_shim', allow_overlap=True, **shim(host, routes=['198.18.248.0/24']))
     assert allowed['rc'] == 0 and allowed['changed']
+
+
+@pytest.mark.kernel('ipvlan')
+def test_seed000_ipvlan_shim_inherits_the_l3_mode(lab, module):
+    host = lab.add_ns('ihost')
+    lab.veth(host)
+    sh('ip -n %s addr add %s/20 dev up0' % (host, HOST_IP))
+    ports = (('n1', '198.18.248.2/24'), ('n2', '198.18.248.3/24'), ('n3', '198.18.244.2/24'))
+    for suffix, address in ports:
+        lab.add_ns(suffix)
+        assert module('ipvlan_link', name='eth0', parent='up0', parent_netns=host, netns=lab.ns(suffix),
+                      mode='l3', addresses=[address])['rc'] == 0
+        sh('ip -n %s route add default dev eth0' % lab.ns(suffix))  # seed 000, inside the container
+    assert not lab.ping(host, '198.18.248.2')
+
+    args = dict(name='ipvlan_shim', kind='ipvlan', parent='up0', netns=host, address='198.18.248.222',
+                routes=['198.18.248.0/24', '198.18.244.0/24'])
+    made = module('host_shim', **args)
+    assert made['rc'] == 0 and made['link']['mode'] == 'l3', made
+    assert lab.ping(host, '198.18.248.2') and lab.ping(host, '198.18.244.2')
+    assert lab.ping(lab.ns('n3'), '198.18.248.222')
+    assert module('host_shim', **args)['changed'] is False
+
+    refused = module('host_shim', **dict(args, name='other_shim', mode='l2', address='198.18.248.223'))
+    assert refused.get('failed') and refused['field'] == 'mode', refused
+    assert "'eth0' in namespace '%s'" % lab.ns('n1') in refused['msg'] and 'mode l3' in refused['msg']
+    assert module('host_shim', name='ipvlan_shim', kind='ipvlan', netns=host, state='absent')['changed']
+    assert not lab.ping(host, '198.18.248.2')
+
+
+@pytest.mark.kernel('vlan')
+def test_seed000_one_shim_per_vlan_sub_interface(lab, module):
+    host, switch = lab.add_ns('vhost'), lab.add_ns('vsw')
+    sh('ip -n {h} link add eth0 type veth peer name trunk netns {s} && ip -n {h} link set eth0 up && '
+       'ip -n {s} link set trunk up'.format(h=host, s=switch))
+    for vlan in (10, 20):
+        assert module('vlan_link', parent='eth0', vlan_id=vlan, netns=host, parent_netns=host)['rc'] == 0
+        lab.add_ns('c%d' % vlan)
+        assert module('macvlan_link', name='eth0', parent='eth0.%d' % vlan, parent_netns=host,
+                      netns=lab.ns('c%d' % vlan), addresses=['198.18.%d.2/24' % vlan])['rc'] == 0
+    assert not lab.ping(host, '198.18.10.2') and not lab.ping(host, '198.18.20.2')
+
+    for vlan in (10, 20):
+        made = module('host_shim', name='macvlan%d-shim' % vlan, parent='eth0.%d' % vlan, netns=host,
+                      address='198.18.%d.254' % vlan, routes=['198.18.%d.0/24' % vlan])
+        assert made['rc'] == 0 and made['changed'], made
+    assert lab.ping(host, '198.18.10.2') and lab.ping(host, '198.18.20.2')
+    assert lab.ping(lab.ns('c10'), '198.18.10.254') and lab.ping(lab.ns('c20'), '198.18.20.254')
+    for vlan in (10, 20):
+        assert module('host_shim', name='macvlan%d-shim' % vlan, netns=host, state='absent')['changed']
+    assert not lab.ping(host, '198.18.10.2')

@@ -11,6 +11,9 @@ through the decoder. FakeKernel is an in-memory kernel behind a fake rtnetlink *
 engine talks to it through the real _netlink.Netlink class (dumps, windowed batches, acks,
 BatchError), and it answers requests as the kernel does: EEXIST, ENODEV, EBUSY, EADDRINUSE,
 dropping a subnet's secondaries with its primary address, IFLA_LINK_NETNSID across namespaces.
+It has three drivers: macvlan, ipvlan (mode and flags kept per parent port, as drivers/net/ipvlan
+does: creating or changing one port changes what every sibling reports) and 8021q vlan (id and
+protocol ignored on change, flags with a mask, QoS maps where a 0 target clears an entry).
 
 Nothing here opens a socket.
 """
@@ -40,6 +43,16 @@ IFF_BROADCAST, IFF_MULTICAST = 0x2, 0x1000
 IF_OPER_DOWN, IF_OPER_UP = 2, 6
 IFLA_MACVLAN_MACADDR_COUNT = 6
 IFLA_IPVLAN_MODE, IFLA_IPVLAN_FLAGS = 1, 2
+IPVLAN_MODE_VALUES = {'l2': 0, 'l3': 1, 'l3s': 2}
+IPVLAN_FLAG_VALUES = {'bridge': 0, 'private': 1, 'vepa': 2}
+IPVLAN_MODE_L3, IPVLAN_MODE_MAX = 1, 3  # ipvlan_link_new(): no IFLA_IPVLAN_MODE means l3
+IPVLAN_F_PRIVATE, IPVLAN_F_VEPA = 0x1, 0x2
+IFLA_VLAN_ID, IFLA_VLAN_FLAGS, IFLA_VLAN_EGRESS_QOS, IFLA_VLAN_INGRESS_QOS, IFLA_VLAN_PROTOCOL = 1, 2, 3, 4, 5
+IFLA_VLAN_QOS_MAPPING = 1
+ETH_P_8021Q, ETH_P_8021AD = 0x8100, 0x88a8
+VLAN_FLAG_REORDER_HDR = 0x1
+VLAN_FLAGS_KNOWN = 0x1f  # reorder_hdr, gvrp, loose_binding, mvrp, bridge_binding
+VLAN_VID_MASK = 0xfff
 MACVLAN_MODE_PASSTHRU = 8
 RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST = 0, 253, 254
 RTN_UNICAST, RTPROT_KERNEL = 1, 2
@@ -131,10 +144,51 @@ def macvlan(name='mv0', index=10, parent=PARENT_INDEX, mode='bridge', flags=0, s
                 data=macvlan_data(mode, flags, source_macs), **kwargs)
 
 
-def ipvlan(name='ipv0', index=20, parent=PARENT_INDEX, **kwargs):
-    """ipvlan ports share the parent's MAC."""
-    return link(name, index, kind='ipvlan', parent=parent, mac=PARENT_MAC,
-                data=[netlink.u16(IFLA_IPVLAN_MODE, 0), netlink.u16(IFLA_IPVLAN_FLAGS, 0)], **kwargs)
+def ipvlan_data(mode='l2', flags='bridge'):
+    """IFLA_INFO_DATA of an ipvlan as ipvlan_nl_fillinfo() dumps it (the port's mode and flags, both u16);
+    names or numbers, None leaves the attribute out."""
+    attrs = []
+    if mode is not None:
+        attrs.append(netlink.u16(IFLA_IPVLAN_MODE, IPVLAN_MODE_VALUES.get(mode, mode)))
+    if flags is not None:
+        attrs.append(netlink.u16(IFLA_IPVLAN_FLAGS, IPVLAN_FLAG_VALUES.get(flags, flags)))
+    return attrs
+
+
+def ipvlan(name='ipv0', index=20, parent=PARENT_INDEX, mode='l2', flags='bridge', kind='ipvlan', **kwargs):
+    """ipvlan ports share the parent's MAC (kind 'ipvtap' for the tap flavour, which shares the same port)."""
+    return link(name, index, kind=kind, parent=parent, mac=PARENT_MAC, data=ipvlan_data(mode, flags), **kwargs)
+
+
+def qos_nest(kind, entries):
+    """IFLA_VLAN_INGRESS_QOS / EGRESS_QOS: one IFLA_VLAN_QOS_MAPPING (struct ifla_vlan_qos_mapping) per entry."""
+    return netlink.nested(kind, *[netlink.attr(IFLA_VLAN_QOS_MAPPING, struct.pack('=II', key, target))
+                                  for key, target in entries])
+
+
+def vlan_data(vlan_id=10, protocol=ETH_P_8021Q, flags=VLAN_FLAG_REORDER_HDR, ingress=(), egress=()):
+    """IFLA_INFO_DATA of a vlan as vlan_fill_info() dumps it: the protocol (be16), the id, the flags with an
+    all-ones mask only when some are set, and a QoS nest only when it has entries (given as they are, 0 targets
+    included: the kernel never dumps those, a test may). None leaves the id or protocol out."""
+    attrs = []
+    if protocol is not None:
+        attrs.append(netlink.be16(IFLA_VLAN_PROTOCOL, protocol))
+    if vlan_id is not None:
+        attrs.append(netlink.u16(IFLA_VLAN_ID, vlan_id))
+    if flags:
+        attrs.append(netlink.attr(IFLA_VLAN_FLAGS, struct.pack('=II', flags, 0xffffffff)))
+    if ingress:
+        attrs.append(qos_nest(IFLA_VLAN_INGRESS_QOS, ingress))
+    if egress:
+        attrs.append(qos_nest(IFLA_VLAN_EGRESS_QOS, egress))
+    return attrs
+
+
+def vlan(name='eth0.10', index=30, parent=PARENT_INDEX, vlan_id=10, protocol=ETH_P_8021Q, flags=VLAN_FLAG_REORDER_HDR,
+         ingress=(), egress=(), mac=PARENT_MAC, **kwargs):
+    """A vlan takes its lower device's MAC unless given one."""
+    return link(name, index, kind='vlan', parent=parent, mac=mac,
+                data=vlan_data(vlan_id, protocol, flags, ingress, egress), **kwargs)
 
 
 def address_body(index, cidr, scope=None, flags=0):
@@ -180,12 +234,26 @@ def root_with_parent(*extra_links, **kwargs):
 
 # ---------------------------------------------------------------- desired links
 
-def macvlan_spec(name='mv0', parent='eth0', **params):
-    """A LinkSpec built exactly as run_link_module builds it for macvlan_link."""
+def link_spec(kind, name=None, parent='eth0', **params):
+    """A LinkSpec built exactly as run_link_module builds it for <kind>_link."""
     params = dict(params, name=name, parent=parent)
     state = params.get('state') or 'present'
-    options = KINDS['macvlan'].normalise(params) if state == 'present' else {}
-    return build_spec('macvlan', params, options)
+    driver = KINDS[kind]
+    options = driver.normalise(params) if state == 'present' else {}
+    return build_spec(kind, params, options, default_name=driver.default_name(params))
+
+
+def macvlan_spec(name='mv0', parent='eth0', **params):
+    return link_spec('macvlan', name, parent, **params)
+
+
+def ipvlan_spec(name='ipv0', parent='eth0', **params):
+    return link_spec('ipvlan', name, parent, **params)
+
+
+def vlan_spec(name=None, parent='eth0', vlan_id=10, **params):
+    """name None: the module's default, <parent>.<vlan_id>."""
+    return link_spec('vlan', name, parent, vlan_id=vlan_id, **params)
 
 
 # ---------------------------------------------------------------- requests, read back as the kernel reads them
@@ -206,6 +274,42 @@ def macvlan_request_data(payload):
     return found
 
 
+def ipvlan_request_data(payload):
+    """The IFLA_INFO_DATA of an ipvlan request, in words: {'mode': 1, 'flags': 0}."""
+    attrs = netlink.parse_attrs(payload)
+    found = {}
+    if IFLA_IPVLAN_MODE in attrs:
+        found['mode'] = netlink.as_u16(attrs[IFLA_IPVLAN_MODE])
+    if IFLA_IPVLAN_FLAGS in attrs:
+        found['flags'] = netlink.as_u16(attrs[IFLA_IPVLAN_FLAGS])
+    return found
+
+
+def qos_entries(payload):
+    """[(from, to)] of a QoS nest, in the order sent."""
+    return [struct.unpack('=II', entry[:8]) for entry in netlink.parse_attrs(payload).get(('list', IFLA_VLAN_QOS_MAPPING), [])]
+
+
+def vlan_request_data(payload):
+    """The IFLA_INFO_DATA of a vlan request, in words:
+    {'vlan_id': 10, 'protocol': 0x8100, 'flags': (flags, mask), 'ingress_qos': [(from, to)], 'egress_qos': [...]}."""
+    attrs = netlink.parse_attrs(payload)
+    found = {}
+    if IFLA_VLAN_ID in attrs:
+        found['vlan_id'] = netlink.as_u16(attrs[IFLA_VLAN_ID])
+    if IFLA_VLAN_PROTOCOL in attrs:
+        found['protocol'] = netlink.as_be16(attrs[IFLA_VLAN_PROTOCOL])
+    if IFLA_VLAN_FLAGS in attrs:
+        found['flags'] = struct.unpack('=II', attrs[IFLA_VLAN_FLAGS][:8])
+    for key, kind in (('ingress_qos', IFLA_VLAN_INGRESS_QOS), ('egress_qos', IFLA_VLAN_EGRESS_QOS)):
+        if kind in attrs:
+            found[key] = qos_entries(attrs[kind])
+    return found
+
+
+REQUEST_DATA = {'macvlan': macvlan_request_data, 'ipvlan': ipvlan_request_data, 'vlan': vlan_request_data}
+
+
 def read_link_request(body):
     """An RTM_NEWLINK/RTM_DELLINK body in words (only what it carries; 'up' only when IFF_UP is in the change mask)."""
     _family, _type, index, flags, change = IFINFO.unpack_from(body)
@@ -224,7 +328,7 @@ def read_link_request(body):
         info = netlink.parse_attrs(attrs[netlink.IFLA_LINKINFO])
         found['kind'] = netlink.as_string(info[netlink.IFLA_INFO_KIND])
         if netlink.IFLA_INFO_DATA in info:
-            found['info_data'] = macvlan_request_data(info[netlink.IFLA_INFO_DATA])
+            found['info_data'] = REQUEST_DATA.get(found['kind'], macvlan_request_data)(info[netlink.IFLA_INFO_DATA])
     return found
 
 
@@ -239,6 +343,33 @@ def read_address_request(body):
 def message(msg_type, flags, seq, payload):
     length = HEADER.size + len(payload)
     return HEADER.pack(length, msg_type, flags, seq, 0) + payload + b'\0' * ((4 - length % 4) % 4)
+
+
+def ipvlan_port(item):
+    """(mode, flags) numbers a decoded ipvlan/ipvtap reports for its port."""
+    data = item['data']
+    return (netlink.as_u16(data[IFLA_IPVLAN_MODE]) if IFLA_IPVLAN_MODE in data else 0,
+            netlink.as_u16(data[IFLA_IPVLAN_FLAGS]) if IFLA_IPVLAN_FLAGS in data else 0)
+
+
+def vlan_state(item):
+    """A decoded vlan's driver state: {'vlan_id', 'protocol', 'flags', 'ingress': {from: to}, 'egress': {from: to}}."""
+    data = item['data']
+    return {
+        'vlan_id': netlink.as_u16(data[IFLA_VLAN_ID]),
+        'protocol': netlink.as_be16(data[IFLA_VLAN_PROTOCOL]) if IFLA_VLAN_PROTOCOL in data else ETH_P_8021Q,
+        'flags': struct.unpack('=II', data[IFLA_VLAN_FLAGS][:8])[0] if IFLA_VLAN_FLAGS in data else 0,
+        'ingress': dict(qos_entries(data[IFLA_VLAN_INGRESS_QOS])) if IFLA_VLAN_INGRESS_QOS in data else {},
+        'egress': dict(qos_entries(data[IFLA_VLAN_EGRESS_QOS])) if IFLA_VLAN_EGRESS_QOS in data else {},
+    }
+
+
+def vlan_state_data(state):
+    """vlan_state() back into what vlan_fill_info() dumps: ingress by priority, egress in hash-bucket order
+    (skb priority & 0xf), 0 targets left out."""
+    ingress = sorted((key, target) for key, target in state['ingress'].items() if target)
+    egress = sorted(((key, target) for key, target in state['egress'].items() if target), key=lambda e: (e[0] & 0xf, e[0]))
+    return vlan_data(state['vlan_id'], state['protocol'], state['flags'], ingress, egress)
 
 
 def macvlan_mode(item):
@@ -270,7 +401,9 @@ class FakeKernel:
       IFLA_NET_NS_FD is recorded as 'netns', the namespace that fd stood for;
     - `fail`: op, (op, link name) or (op, link name, address) -> errno, answered before anything else;
     - `ignore`: options the "driver" accepts and silently keeps its own value for ('mode', 'flags',
-      'source_macs', 'mtu', 'macaddress');
+      'source_macs', 'qos', 'mtu', 'macaddress'; 'mode' and 'flags' for macvlan and ipvlan, 'flags' and
+      'qos' for vlan, whose id and protocol the kernel always ignores on change);
+    - `drivers`: the link kinds this kernel can create (others: EOPNOTSUPP, as without the module);
     - `promote_secondaries`: net.ipv4.conf.*.promote_secondaries (0, the kernel default, drops a
       subnet's secondary addresses with its primary);
     - `nsids`: (namespace, peer namespace) -> the id links in the first use for the second.
@@ -284,6 +417,7 @@ class FakeKernel:
         self.calls = []
         self.fail = {}
         self.ignore = set()
+        self.drivers = set(['macvlan', 'ipvlan', 'vlan'])
         self.promote_secondaries = False
         self.opened = []      # namespaces sockets were opened in, in order
         self.sockets = []
@@ -491,8 +625,9 @@ class FakeKernel:
         item.update(new)
 
     def _bring_up(self, netns, item):
-        if macvlan_mode(item) != MACVLAN_MODE_PASSTHRU and self._mac_busy(netns, item, item['macaddress']):
-            raise Refused(errno.EADDRINUSE)  # macvlan_open()
+        if item['kind'] == 'macvlan' and macvlan_mode(item) != MACVLAN_MODE_PASSTHRU and \
+                self._mac_busy(netns, item, item['macaddress']):
+            raise Refused(errno.EADDRINUSE)  # macvlan_open(); ipvlan ports share the lower device's MAC
         self._rebuild(item, flags=item['flags'] | netlink.IFF_UP, operstate=IF_OPER_UP)
         if item['name'] == 'lo':
             automatic = [('127.0.0.1/8', RT_SCOPE_HOST), ('::1/128', RT_SCOPE_HOST)]  # inetdev_event, addrconf
@@ -521,6 +656,72 @@ class FakeKernel:
             macs = list(request.get('source_macs', []))
         return macvlan_data(mode, flags, macs)
 
+    def _ipvlan_siblings(self, netns, item):
+        """Every ipvlan/ipvtap port on the lower device of `item` (itself included): they share one port."""
+        lower_netns, lower = self._lower(netns, item)
+        if lower is None:
+            return [item]
+        return [port for _where, port in self._ports_on(lower_netns, lower) if port['kind'] in ('ipvlan', 'ipvtap')]
+
+    @staticmethod
+    def _ipvlan_validate(request):
+        if request.get('mode', 0) >= IPVLAN_MODE_MAX or \
+                request.get('flags', 0) & (IPVLAN_F_PRIVATE | IPVLAN_F_VEPA) == IPVLAN_F_PRIVATE | IPVLAN_F_VEPA:
+            raise Refused(errno.EINVAL)  # ipvlan_nl_validate()
+
+    def _ipvlan_set_port(self, netns, item, request, creating):
+        """ipvlan_link_new() / ipvlan_nl_changelink(): mode and flags go to the port, so every sibling shows them."""
+        self._ipvlan_validate(request)
+        mode, flags = ipvlan_port(item)
+        if 'flags' in request and 'flags' not in self.ignore:
+            flags = request['flags']
+        if creating:
+            mode = IPVLAN_MODE_L3  # "latest update overrides": a create without a mode puts the port in l3
+        if 'mode' in request and 'mode' not in self.ignore:
+            mode = request['mode']
+        for port in self._ipvlan_siblings(netns, item):
+            self._rebuild(port, data=ipvlan_data(mode, flags))
+
+    def _vlan_changelink(self, item, request):
+        """vlan_changelink(): flags under their mask, then QoS entries (to 0 clears one); id and protocol ignored."""
+        state = vlan_state(item)
+        if 'flags' in request:
+            flags, mask = request['flags']
+            if mask & ~VLAN_FLAGS_KNOWN:
+                raise Refused(errno.EINVAL)  # vlan_dev_change_flags()
+            if 'flags' not in self.ignore:
+                state['flags'] = (state['flags'] & ~mask) | (flags & mask)
+        if 'qos' not in self.ignore:
+            for key, target in request.get('ingress_qos', []):
+                state['ingress'][key & 0x7] = target  # vlan_dev_set_ingress_priority(dev, to, from)
+            for key, target in request.get('egress_qos', []):
+                state['egress'][key] = target & 0x7  # vlan_dev_set_egress_priority(dev, from, to)
+        self._rebuild(item, data=vlan_state_data(state))
+
+    def _check_new_macvlan(self, parent, ports, request):
+        if parent['master'] or any(item['kind'] in ('ipvlan', 'ipvtap') for item in ports):
+            raise Refused(errno.EBUSY)  # the parent's rx_handler is taken
+        if any(macvlan_mode(item) == MACVLAN_MODE_PASSTHRU for item in ports) or (
+                request.get('mode') == MACVLAN_MODE_PASSTHRU and ports):
+            raise Refused(errno.EINVAL)  # a passthru port owns its lower device alone
+
+    def _check_new_ipvlan(self, parent, ports, request):
+        self._ipvlan_validate(request)
+        if parent['master'] or any(item['kind'] in ('macvlan', 'macvtap') for item in ports):
+            raise Refused(errno.EBUSY)  # netdev_is_rx_handler_busy()
+
+    def _check_new_vlan(self, parent, ports, request):
+        protocol = request.get('protocol', ETH_P_8021Q)
+        if protocol not in (ETH_P_8021Q, ETH_P_8021AD):
+            raise Refused(errno.EPROTONOSUPPORT)  # vlan_validate()
+        if request.get('vlan_id', 0) >= VLAN_VID_MASK:
+            raise Refused(errno.ERANGE)
+        if 'vlan_id' not in request:
+            raise Refused(errno.EINVAL)  # vlan_newlink(): "VLAN id not specified"
+        if any(item['kind'] == 'vlan' and (vlan_state(item)['vlan_id'], vlan_state(item)['protocol']) == (
+                request['vlan_id'], protocol) for item in ports):
+            raise Refused(errno.EEXIST)  # vlan_check_real_dev(): "VLAN device already exists"
+
     def _new_link(self, netns, _flags, what):
         target = what.get('netns', netns)
         if target == BAD_FD:
@@ -529,37 +730,47 @@ class FakeKernel:
             raise Refused(errno.ERANGE)  # IFLA_IFNAME policy
         if self.find(target, what['name']) is not None:
             raise Refused(errno.EEXIST)
-        if what.get('kind') != 'macvlan':
-            raise Refused(errno.EOPNOTSUPP)  # this kernel only has the macvlan driver
+        kind = what.get('kind')
+        if kind not in self.drivers:
+            raise Refused(errno.EOPNOTSUPP)  # no such driver loaded
         parent = self._by_index(netns, what.get('parent_index'))
         if parent is None:
             raise Refused(errno.ENODEV)
         ports = [item for _where, item in self._ports_on(netns, parent)]
-        if parent['master'] or any(item['kind'] in ('ipvlan', 'ipvtap') for item in ports):
-            raise Refused(errno.EBUSY)  # the parent's rx_handler is taken
         request = what.get('info_data', {})
-        if any(macvlan_mode(item) == MACVLAN_MODE_PASSTHRU for item in ports) or (
-                request.get('mode') == MACVLAN_MODE_PASSTHRU and ports):
-            raise Refused(errno.EINVAL)  # a passthru port owns its lower device alone
+        getattr(self, '_check_new_' + kind)(parent, ports, request)
         mtu = what.get('mtu', parent['mtu'])
         if mtu > parent['mtu']:
             raise Refused(errno.EINVAL)
         index = self.new_index()
-        if request.get('mode') == MACVLAN_MODE_PASSTHRU:
-            default_mac = parent['macaddress']  # a passthru port takes over its lower device's MAC
-        else:
+        if kind == 'macvlan' and request.get('mode') != MACVLAN_MODE_PASSTHRU:
             default_mac = '02:00:00:00:%02x:%02x' % (index // 256, index % 256)
-        created = link(what['name'], index, kind='macvlan', parent=parent['index'], up=False, mtu=mtu,
-                       mac=what.get('macaddress', default_mac),
-                       data=self._macvlan_changes(None, request, True),
+        else:
+            default_mac = parent['macaddress']  # passthru, ipvlan and vlan take their lower device's MAC
+        if kind == 'ipvlan':
+            mac = parent['macaddress']  # ipvlan_link_new() copies it over whatever IFLA_ADDRESS said
+        else:
+            mac = what.get('macaddress', default_mac)
+        if kind == 'macvlan':
+            data = self._macvlan_changes(None, request, True)
+        elif kind == 'ipvlan':  # a new port starts at l3, bridge; an existing one keeps its flags
+            siblings = [item for item in ports if item['kind'] in ('ipvlan', 'ipvtap')]
+            data = ipvlan_data(*ipvlan_port(siblings[0])) if siblings else ipvlan_data('l3', 'bridge')
+        else:
+            data = vlan_data(request['vlan_id'], request.get('protocol', ETH_P_8021Q))  # flags: reorder_hdr
+        created = link(what['name'], index, kind=kind, parent=parent['index'], up=False, mtu=mtu, mac=mac, data=data,
                        link_netnsid=self.nsid(target, netns, allocate=True) if target != netns else None)
         self.namespaces[target]['links'].append(created)
-        if what.get('up'):
-            try:
+        try:
+            if kind == 'ipvlan':
+                self._ipvlan_set_port(target, created, request, True)
+            elif kind == 'vlan':
+                self._vlan_changelink(created, request)
+            if what.get('up'):
                 self._bring_up(target, created)
-            except Refused:
-                self.namespaces[target]['links'].remove(created)  # rtnl_newlink unregisters it again
-                raise
+        except Refused:
+            self.namespaces[target]['links'].remove(created)  # rtnl_newlink unregisters it again
+            raise
 
     def _set_link(self, netns, _flags, what):
         item = self._by_index(netns, what.get('index'))
@@ -569,9 +780,18 @@ class FakeKernel:
         if 'kind' in what:
             if what['kind'] != item['kind']:
                 raise Refused(errno.EOPNOTSUPP)
-            self._rebuild(item, data=self._macvlan_changes(item, what.get('info_data', {}), False))
+            request = what.get('info_data', {})
+            if item['kind'] == 'ipvlan':
+                self._ipvlan_set_port(netns, item, request, False)
+            elif item['kind'] == 'vlan':
+                self._vlan_changelink(item, request)
+            else:
+                self._rebuild(item, data=self._macvlan_changes(item, request, False))
         if 'macaddress' in what and 'macaddress' not in self.ignore:
-            if item['flags'] & netlink.IFF_UP and self._mac_busy(netns, item, what['macaddress']):
+            if item['kind'] in ('ipvlan', 'ipvtap'):
+                raise Refused(errno.EOPNOTSUPP)  # ipvlan has no ndo_set_mac_address
+            if item['kind'] == 'macvlan' and item['flags'] & netlink.IFF_UP and \
+                    self._mac_busy(netns, item, what['macaddress']):
                 raise Refused(errno.EADDRINUSE)
             self._rebuild(item, mac=what['macaddress'])
         if 'mtu' in what and 'mtu' not in self.ignore:
