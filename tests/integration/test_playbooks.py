@@ -31,7 +31,8 @@ def test_lab_playbook_builds_verifies_is_idempotent_and_tears_down(lab):
     prefix = ['-e', 'lab_prefix=%s' % lab.prefix]
     first = ansible_playbook('../../../playbooks/lab.yml', *prefix)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert '%s-net1 -> 198.18.248.9 ok' % lab.prefix in first.stdout
+    for pair in ('net1 -> 198.18.248.9', 'host -> 198.18.248.10', 'net2 -> 198.18.252.45'):
+        assert '%s-%s ok' % (lab.prefix, pair) in first.stdout, first.stdout
     again = ansible_playbook('../../../playbooks/lab.yml', *prefix)
     assert again.returncode == 0 and 'changed=0' in again.stdout, again.stdout
     down = ansible_playbook('../../../playbooks/lab.yml', '-e', 'lab_state=absent', *prefix)
