@@ -107,8 +107,8 @@ def test_macvlan_and_ipvlan_cannot_share_a_parent(lab, host, module):
     assert other_way.get('failed') and "macvlan port 'mv0'" in other_way['msg'] and 'EBUSY' in other_way['msg']
 
 
-@pytest.mark.parametrize('flag', ['private+vepa', 'l2'])
-def test_unknown_flag_is_refused(lab, host, module, flag):
-    result = module('ipvlan_link', **port(lab, host, 'net1', flag=flag))
-    assert result.get('failed') and 'flag' in result['msg'] and flag in result['msg']
+@pytest.mark.parametrize('field,value', [('flag', 'private+vepa'), ('flag', 'l2'), ('mode', 'bridge'), ('mode', 'l4')])
+def test_unknown_mode_or_flag_is_refused(lab, host, module, field, value):
+    result = module('ipvlan_link', **port(lab, host, 'net1', **{field: value}))
+    assert result.get('failed') and field in result['msg'] and value in result['msg'], result
     assert lab.link(lab.ns('net1'), 'eth0') is None
