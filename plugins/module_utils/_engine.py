@@ -229,8 +229,8 @@ def plan_link(spec, snapshots, missing_namespaces=(), check_mode=False):
 # ---------------------------------------------------------------- options that belong to the parent
 
 def port_siblings(spec, snapshots, kinds=None):
-    """[(netns, link)] of the other links of `kinds` (default: spec.kind) on the same parent, in every
-    named namespace.
+    """[(netns, link)] of the other links of `kinds` (default: spec.kind's driver family) on the same
+    parent, in every named namespace.
 
     The snapshots already read are used as they are; other namespaces cost one dump each, and
     this only runs when a plan would set a per-parent option. Namespaces without a name (a
@@ -240,17 +240,20 @@ def port_siblings(spec, snapshots, kinds=None):
     parent = parent_snapshot.links.get(spec.parent) if parent_snapshot else None
     if parent is None:
         return []
+    kinds = kinds or KINDS[spec.kind].port_kinds or (spec.kind,)
     found = []
     for netns in [None] + netlink.list_namespaces():
         if netns in snapshots and (netns == spec.parent_netns or spec.parent_netns in snapshots[netns].peer_nsids):
             snapshot = snapshots[netns]
         else:
-            with netlink.Netlink(netns) as sock:
-                snapshot = Snapshot(netns, sock.links(), [], {} if netns == spec.parent_netns else {
-                    spec.parent_netns: sock.nsid_of(spec.parent_netns)})
+            try:
+                with netlink.Netlink(netns) as sock:
+                    snapshot = Snapshot(netns, sock.links(), [], {} if netns == spec.parent_netns else {
+                        spec.parent_netns: sock.nsid_of(spec.parent_netns)})
+            except (netlink.NetlinkError, OSError):
+                continue  # removed since it was listed (or a stale entry): it holds no ports
         for link in snapshot.links.values():
-            if link['kind'] not in (kinds or (spec.kind,)) or link['link'] != parent['index'] \
-                    or (netns, link['name']) == spec.identity:
+            if link['kind'] not in kinds or link['link'] != parent['index'] or (netns, link['name']) == spec.identity:
                 continue
             if netns == spec.parent_netns:
                 ours = link['link_netnsid'] is None
@@ -259,6 +262,24 @@ def port_siblings(spec, snapshots, kinds=None):
             if ours:
                 found.append((netns, link))
     return found
+
+
+def _check_port_options_agree(specs):
+    """Two links of one run on the same parent must not want different per-parent options."""
+    wanted = {}
+    for spec in specs:
+        kind = KINDS[spec.kind]
+        if not kind.port_options or spec.state == 'absent':
+            continue
+        key = (kind.port_kinds, spec.parent_netns, spec.parent)
+        options = tuple(spec.options[o] for o in kind.port_options)
+        first = wanted.setdefault(key, (spec, options))
+        if first[1] != options:
+            raise ValidationError(
+                "%s: '%s' and '%s' share parent '%s', whose %s are one setting in the kernel, but want %s and %s; "
+                "give them the same values" % (kind.port_options[0], first[0].name, spec.name, spec.parent,
+                                               ' and '.join(kind.port_options), '/'.join(first[1]), '/'.join(options)),
+                kind.port_options[0], spec.options[kind.port_options[0]])
 
 
 def _check_port_options(plan, snapshots):
@@ -348,7 +369,13 @@ class Applier:
                     self.created.append((spec.parent_netns, moving[spec.identity]))
 
     def _hint(self, code, spec):
-        """What the snapshot already tells about the cause of an error."""
+        """What the snapshots tell about the cause of an error (None when they cannot tell)."""
+        try:
+            return self._find_cause(code, spec)
+        except Exception:  # pylint: disable=broad-except
+            return None  # a hint must never hide the error itself, nor skip the undo
+
+    def _find_cause(self, code, spec):
         snapshot = self.snapshots.get(spec.parent_netns)
         parent = snapshot.links.get(spec.parent) if snapshot else None
         if parent is None:
@@ -357,13 +384,20 @@ class Applier:
             if parent['master']:
                 master = snapshot.by_index.get(parent['master'], {}).get('name', parent['master'])
                 return "parent '%s' is enslaved to '%s'; use that master device or release it" % (spec.parent, master)
-            others = [kind for kind in DRIVERS_THAT_HOLD_A_PARENT if kind != spec.kind]
+            others = [kind for kind in DRIVERS_THAT_HOLD_A_PARENT if kind not in KINDS[spec.kind].port_kinds]
             holders = port_siblings(spec, self.snapshots, others)
             if holders:
                 return ("parent '%s' already carries %s; a parent takes ports of one driver only: use "
                         "another parent or a VLAN sub-interface of it" % (spec.parent, ', '.join(
                             "%s port '%s' in %s" % (link['kind'], link['name'], _ns_words(netns))
                             for netns, link in holders)))
+        if code == errno.EEXIST:
+            kind = KINDS[spec.kind]
+            for link in snapshot.links.values():
+                if link['kind'] == spec.kind and link['link'] == parent['index'] and link['link_netnsid'] is None \
+                        and link['name'] != spec.name and kind.duplicate(spec.options, kind.read(link)):
+                    return ("parent '%s' already has the same %s as '%s'; use that link or remove it"
+                            % (spec.parent, spec.kind, link['name']))
         if code in (errno.EADDRINUSE, errno.EEXIST) and spec.macaddress:
             target = self.snapshots.get(spec.netns)
             if target is None or spec.name not in target.links:
@@ -478,6 +512,7 @@ def _namespaces(specs):
 def reconcile(specs, check_mode=False):
     """Bring the kernel to `specs`; returns a list of per-link result dicts."""
     _check_unique(specs)
+    _check_port_options_agree(specs)
     namespaces, peers = _namespaces(specs)
     existing = set(netlink.list_namespaces())
     missing = set(ns for ns in namespaces if ns is not None and ns not in existing)
@@ -563,11 +598,19 @@ def _verify(plans, snapshots, missing):
 
 
 def _describe(change):
-    if change.before is not None and change.after is not None:
-        return '%s %s -> %s' % (change.action, change.before, change.after)
-    if change.before is not None or change.after is not None:
-        return '%s %s' % (change.action, change.after if change.after is not None else change.before)
+    before, after = _plain(change.before), _plain(change.after)
+    if before is not None and after is not None:
+        return '%s %s -> %s' % (change.action, before, after)
+    if before is not None or after is not None:
+        return '%s %s' % (change.action, after if after is not None else before)
     return change.action
+
+
+def _plain(value):
+    """Tuples (of tuples) as lists, the way results show them."""
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _result(plan, snapshots, check_mode):

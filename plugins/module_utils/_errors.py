@@ -68,6 +68,9 @@ def translate(code, action, link, hint=None):
             "cannot %s %s: %s is already used by another port on parent '%s'; "
             "choose another macaddress or leave it out to get a random one" % (action, where, which, parent),
             code, field='macaddress', value=mac)
+    if code == errno.EEXIST and hint:
+        return KernelError("cannot %s %s: %s (EEXIST)" % (action, where, hint), code, field='parent',
+                           value=parent)
     if code == errno.EEXIST:
         return KernelError("cannot %s %s: a link with that name already exists there; choose another "
                            "name" % (action, where), code, field='name', value=link.get('name'))

@@ -26,6 +26,11 @@ class LinkKind:
     kind = None
     options = ()  # names of the kind-specific options, in diff order
     port_options = ()  # options the kernel keeps per parent, shared by every sibling of this kind
+    port_kinds = ()  # link kinds that share one port object on a parent (a driver family)
+
+    def duplicate(self, desired, existing):
+        """True when `existing` (options of another link on the same parent) is the same thing as `desired`."""
+        return False
 
     def default_name(self, params):
         """The link name when the user gives none (None: the name is required)."""
@@ -64,6 +69,7 @@ IFLA_MACVLAN_MACADDR, IFLA_MACVLAN_MACADDR_DATA = 4, 5
 
 class Macvlan(LinkKind):
     kind = 'macvlan'
+    port_kinds = ('macvlan', 'macvtap')
     options = ('mode', 'nopromisc', 'source_macs')
 
     def normalise(self, params):
@@ -131,6 +137,7 @@ class Ipvlan(LinkKind):
     kind = 'ipvlan'
     options = ('mode', 'flag')
     port_options = ('mode', 'flag')  # ipvlan mode and flags live on the parent's port, not the link
+    port_kinds = ('ipvlan', 'ipvtap')
 
     def normalise(self, params):
         return {'mode': params.get('mode') or 'l2', 'flag': params.get('flag') or 'bridge'}
@@ -246,6 +253,10 @@ class Vlan(LinkKind):
             if entries:
                 attrs.append(nl.nested(attr, *entries))
         return attrs
+
+    def duplicate(self, desired, existing):
+        # a parent carries each (id, protocol) once
+        return (desired['vlan_id'], desired['protocol']) == (existing['vlan_id'], existing['protocol'])
 
     def fixed_changes(self, current, desired):
         # The kernel accepts a new id or protocol on an existing vlan link and silently ignores it.

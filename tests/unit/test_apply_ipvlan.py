@@ -418,12 +418,8 @@ def test_a_mode_the_kernel_keeps_is_caught_by_verification(kernel):
     assert 'still to do: set mode l2 -> l3' in exc.value.message
 
 
-# ---------------------------------------------------------------- bugs found (strict xfail: they pass once fixed)
+# ---------------------------------------------------------------- bugs found by these tests, since fixed
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="BUG _engine.py _check_port_options: port_siblings(spec, snapshots) only looks for links of "
-                          "spec.kind; ipvtap ports share the same ipvlan port (ipvtap_newlink -> ipvlan_link_new), so "
-                          "their mode/flag is changed silently")
 def test_ipvtap_ports_are_siblings_too(kernel):
     add_links(kernel, ipvlan('tap0', 20, kind='ipvtap'))
     try:
@@ -434,10 +430,6 @@ def test_ipvtap_ports_are_siblings_too(kernel):
         assert False, "created ipv1 and silently switched ipvtap 'tap0' to %s" % (port_of(kernel, None, 'tap0'),)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="BUG _engine.py reconcile/_check_port_options: specs of one run on the same parent are not "
-                          "checked against each other; the second create silently switches the first, and _verify then "
-                          "blames the kernel after everything was applied")
 def test_two_new_ports_of_one_run_with_different_modes(kernel):
     try:
         reconcile([ipvlan_spec('ipv0', mode='l2'), ipvlan_spec('ipv1', mode='l3')])
@@ -447,3 +439,21 @@ def test_two_new_ports_of_one_run_with_different_modes(kernel):
         assert False, 'applied, then: %s' % exc.message
     else:
         assert False, 'no error'
+
+
+def test_an_unreadable_namespace_is_named(kernel, monkeypatch):
+    add_links(kernel, ipvlan('ipv0', 20))
+    monkeypatch.setattr(netlink, 'list_namespaces', lambda: ['ghost', 'net1'])  # listed, gone when opened
+    try:
+        reconcile([ipvlan_spec('ipv1')])
+    except KernelError as exc:
+        assert 'ghost' in exc.message, exc.message
+
+
+def test_a_failing_hint_still_undoes_the_batch(kernel, monkeypatch):
+    add_links(kernel, ethernet('eth1', 3, mac='52:54:00:12:34:57'), ipvlan('ipv0', 20))
+    monkeypatch.setattr(netlink, 'list_namespaces', lambda: ['ghost', 'net1'])
+    with pytest.raises(KernelError) as exc:
+        reconcile([macvlan_spec('mv1', parent='eth1'), macvlan_spec('mv0', parent='eth0')])
+    assert kernel.find(None, 'mv1') is None, 'mv1 left behind; error was: %s' % exc.value.message
+    assert exc.value.code == errno.EBUSY
