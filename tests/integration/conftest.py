@@ -28,6 +28,8 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line('markers', 'kernel(*features): kernel link kinds the test needs')
+    config.addinivalue_line('markers', 'host_kernel_flow: an ansible-playbook flow that needs only what the host kernel '
+                            'has; the UML stage deselects it (each process start costs about a second there)')
 
 
 def sh(command, check=True):

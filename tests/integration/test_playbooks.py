@@ -19,6 +19,7 @@ def ansible_playbook(playbook, *extra):
 
 
 @pytest.mark.kernel('macvlan')
+@pytest.mark.host_kernel_flow
 def test_seed000_macvlan_playbook(lab):
     run = ansible_playbook('seed000_macvlan.yml', '-e', 'lab_prefix=%s' % lab.prefix)
     assert run.returncode == 0, run.stdout + run.stderr
@@ -27,6 +28,7 @@ def test_seed000_macvlan_playbook(lab):
 
 
 @pytest.mark.kernel('macvlan')
+@pytest.mark.host_kernel_flow
 def test_lab_playbook_builds_verifies_is_idempotent_and_tears_down(lab):
     prefix = ['-e', 'lab_prefix=%s' % lab.prefix]
     first = ansible_playbook('../../../playbooks/lab.yml', *prefix)
