@@ -56,7 +56,6 @@ class LinkKind:
         return []
 
 
-
 # ---------------------------------------------------------------- macvlan
 
 MACVLAN_MODES = {1: 'private', 2: 'vepa', 4: 'bridge', 8: 'passthru', 16: 'source'}

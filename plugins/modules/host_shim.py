@@ -13,7 +13,7 @@ module: host_shim
 short_description: Let a host reach its own macvlan/ipvlan containers
 version_added: 0.1.0
 description:
-  - A host cannot talk to its own macvlan or ipvlan children through the parent NIC: the driver hands
+  - A host cannot talk to its own macvlan or ipvlan children through the parent NIC, because the driver hands
     the children's traffic to each other and to the wire, never up the parent. The fix is a "shim", a
     macvlan (or ipvlan) port of the host itself on the same parent, with a host address and on-link
     routes to the container ranges. This module manages all three, idempotently, and survives what the

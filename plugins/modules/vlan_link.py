@@ -52,12 +52,12 @@ options:
     default: false
   ingress_qos_map:
     description:
-      - Exact map of received 802.1p priority (0-7) to the Linux skb priority, for example C({5: 3}).
+      - Exact map of received 802.1p priority (0-7) to the Linux skb priority, for example a mapping of 5 to 3.
         Entries not listed are cleared. Omit to leave the map alone.
     type: dict
   egress_qos_map:
     description:
-      - Exact map of the Linux skb priority to the 802.1p priority (0-7) sent, for example C({3: 5}).
+      - Exact map of the Linux skb priority to the 802.1p priority (0-7) sent, for example a mapping of 3 to 5.
         Entries not listed are cleared. Omit to leave the map alone.
     type: dict
 '''
