@@ -1,5 +1,6 @@
 """The modules through ansible-playbook, with the ansible-core of the running virtualenv."""
 import os
+import re
 import subprocess
 import sys
 
@@ -29,17 +30,22 @@ def test_seed000_macvlan_playbook(lab):
 
 @pytest.mark.kernel('macvlan')
 @pytest.mark.host_kernel_flow
-def test_lab_playbook_builds_verifies_is_idempotent_and_tears_down(lab):
+@pytest.mark.fleet
+def test_lab_fleet_builds_verifies_is_idempotent_and_tears_down(lab):
+    """The README's main job: three hosts on a switch, two containers each, site.yml, verify.yml."""
     prefix = ['-e', 'lab_prefix=%s' % lab.prefix]
     first = ansible_playbook('../../../playbooks/lab.yml', *prefix)
     assert first.returncode == 0, first.stdout + first.stderr
-    for pair in ('net1 -> 198.18.248.9', 'host -> 198.18.248.10', 'net2 -> 198.18.252.45'):
-        assert '%s-%s ok' % (lab.prefix, pair) in first.stdout, first.stdout
+    for cell in ('%s-h1: h1-c1=ok' % lab.prefix, 'h2-c1=ok, h2-c2=ok, h3-c1=ok', 'h1-c1->h2-c1 ok', 'h3-c1->h1-c2 ok'):
+        assert cell in first.stdout, first.stdout
     again = ansible_playbook('../../../playbooks/lab.yml', *prefix)
-    assert again.returncode == 0 and 'changed=0' in again.stdout, again.stdout
+    assert again.returncode == 0, again.stdout
+    for host in ('localhost', '%s-h1' % lab.prefix, '%s-h2' % lab.prefix, '%s-h3' % lab.prefix):
+        assert re.search(r'%s\s+: ok=\d+\s+changed=0 ' % re.escape(host), again.stdout), again.stdout
     down = ansible_playbook('../../../playbooks/lab.yml', '-e', 'lab_state=absent', *prefix)
     assert down.returncode == 0, down.stdout
     assert not [ns for ns in sh('ip netns list').split() if ns.startswith(lab.prefix)]
+    assert not os.path.exists('/tmp/%s-config' % lab.prefix)
 
 
 @pytest.mark.kernel('vlan', 'ipvlan')
