@@ -176,3 +176,30 @@ def _parse_result(module, rc, stdout, stderr):
 @pytest.fixture
 def module():
     return run_module
+
+
+# Seed 000's MACVLAN section: the host's own address on its NIC (172.28.252.45/20 there) and two
+# containers whose eth0 is a bridge-mode macvlan child of that NIC.
+SEED000_HOST_IP = '198.18.252.45'
+SEED000_CONTAINERS = (('net1', '198.18.248.10'), ('net2', '198.18.248.9'))
+
+
+@pytest.fixture
+def seed000_host(lab):
+    """A host namespace whose NIC up0 has the host's address, and the two containers; returns the host."""
+    host = lab.add_ns('host')
+    lab.veth(host)
+    sh('ip -n %s addr add %s/20 dev up0' % (host, SEED000_HOST_IP))
+    for suffix, ip in SEED000_CONTAINERS:
+        lab.add_ns(suffix)
+        result = run_module('macvlan_link', name='eth0', parent='up0', parent_netns=host, netns=lab.ns(suffix),
+                            addresses=['%s/20' % ip])
+        assert result['rc'] == 0, result
+    return host
+
+
+def seed000_reachable(lab, host):
+    """Which of host->container, container->host and container->container answer."""
+    return {'host->net1': lab.ping(host, '198.18.248.10'),
+            'net1->host': lab.ping(lab.ns('net1'), SEED000_HOST_IP),
+            'net1->net2': lab.ping(lab.ns('net1'), '198.18.248.9')}

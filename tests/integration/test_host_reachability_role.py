@@ -10,14 +10,12 @@ import re
 
 import pytest
 
-from conftest import sh
+from conftest import SEED000_CONTAINERS as CONTAINERS, seed000_reachable, sh
 from test_playbooks import ansible_playbook
 
-HOST_IP = '198.18.252.45'
 VLANS = (10, 30)
 NAMES = {10: 'mv10', 30: 'ipv30'}
 DRIVERS = {10: 'macvlan', 30: 'ipvlan'}
-CONTAINERS = (('net1', '198.18.248.10'), ('net2', '198.18.248.9'))
 SHIM_IP = '198.18.255.254'   # inside the subnet, outside the containers' range
 MYNET = dict(name='mynet', parent='up0', subnet='198.18.240.0/20', gateway='198.18.240.1',
              ip_range='198.18.248.0/22', shim_address=SHIM_IP, verify_targets=[ip for name, ip in CONTAINERS])
@@ -46,24 +44,12 @@ def sysctl(netns, key):
 
 
 @pytest.fixture
-def host(lab, module):
-    """Seed 000: a host whose NIC up0 has the host's address, and two containers with macvlan children."""
-    host = lab.add_ns('host')
-    lab.veth(host)
-    sh('ip -n %s addr add %s/20 dev up0' % (host, HOST_IP))
-    for suffix, ip in CONTAINERS:
-        lab.add_ns(suffix)
-        result = module('macvlan_link', name='eth0', parent='up0', parent_netns=host, netns=lab.ns(suffix),
-                        addresses=['%s/20' % ip])
-        assert result['rc'] == 0, result
-    return host
+def host(seed000_host):
+    return seed000_host
 
 
 def reachable(lab, host):
-    return {'host->net1': lab.ping(host, '198.18.248.10'),
-            'net1->host': lab.ping(lab.ns('net1'), HOST_IP),
-            'net2->shim': lab.ping(lab.ns('net2'), SHIM_IP),
-            'net1->net2': lab.ping(lab.ns('net1'), '198.18.248.9')}
+    return dict(seed000_reachable(lab, host), **{'net2->shim': lab.ping(lab.ns('net2'), SHIM_IP)})
 
 
 @pytest.mark.kernel('macvlan')

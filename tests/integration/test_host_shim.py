@@ -1,26 +1,14 @@
 """host_shim: seed 000's mynet-shim, proven with packets (host <-> its own macvlan children)."""
 import pytest
 
-from conftest import sh
+from conftest import SEED000_HOST_IP as HOST_IP, seed000_reachable, sh
 
 pytestmark = pytest.mark.kernel('macvlan')
 
-HOST_IP = '198.18.252.45'           # the host's own address on its NIC (seed 000: 172.28.252.45/20)
-CONTAINERS = (('net1', '198.18.248.10'), ('net2', '198.18.248.9'))
-
 
 @pytest.fixture
-def host(lab, module):
-    """A host namespace whose NIC up0 has the host's address, and two containers with macvlan children."""
-    host = lab.add_ns('host')
-    lab.veth(host)
-    sh('ip -n %s addr add %s/20 dev up0' % (host, HOST_IP))
-    for suffix, ip in CONTAINERS:
-        lab.add_ns(suffix)
-        result = module('macvlan_link', name='eth0', parent='up0', parent_netns=host, netns=lab.ns(suffix),
-                        addresses=['%s/20' % ip])
-        assert result['rc'] == 0, result
-    return host
+def host(seed000_host):
+    return seed000_host
 
 
 def shim(host, **extra):
@@ -29,14 +17,8 @@ def shim(host, **extra):
     return args
 
 
-def reachable(lab, host):
-    return {'host->net1': lab.ping(host, '198.18.248.10'),
-            'net1->host': lab.ping(lab.ns('net1'), HOST_IP),
-            'net1->net2': lab.ping(lab.ns('net1'), '198.18.248.9')}
-
-
 def test_seed000_shim_makes_the_host_reach_its_containers_and_absent_undoes_it(lab, host, module):
-    assert reachable(lab, host) == {'host->net1': False, 'net1->host': False, 'net1->net2': True}
+    assert seed000_reachable(lab, host) == {'host->net1': False, 'net1->host': False, 'net1->net2': True}
 
     made = module('host_shim', **shim(host))
     assert made['rc'] == 0 and made['changed'], made
@@ -44,7 +26,7 @@ def test_seed000_shim_makes_the_host_reach_its_containers_and_absent_undoes_it(l
     assert made['address'] == '198.18.248.254/32' and made['routes'] == ['198.18.248.0/22']
     assert made['link']['mode'] == 'bridge'
     assert '198.18.248.0/22 dev mynet-shim proto 209 scope link' in sh('ip -n %s route' % host)
-    assert reachable(lab, host) == {'host->net1': True, 'net1->host': True, 'net1->net2': True}
+    assert seed000_reachable(lab, host) == {'host->net1': True, 'net1->host': True, 'net1->net2': True}
 
     again = module('host_shim', **shim(host))
     assert again['changed'] is False and again['changes'] == []
@@ -53,7 +35,7 @@ def test_seed000_shim_makes_the_host_reach_its_containers_and_absent_undoes_it(l
     assert gone['changed'] and [c['action'] for c in gone['changes']] == ['delete', 'remove route']
     assert lab.link(host, 'mynet-shim') is None
     assert '198.18.248.0/22' not in sh('ip -n %s route' % host)
-    assert reachable(lab, host) == {'host->net1': False, 'net1->host': False, 'net1->net2': True}
+    assert seed000_reachable(lab, host) == {'host->net1': False, 'net1->host': False, 'net1->net2': True}
     assert module('host_shim', name='mynet-shim', netns=host, state='absent')['changed'] is False
 
 

@@ -18,6 +18,8 @@ __metaclass__ = type
 import os
 import sys
 
+import pytest
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -35,3 +37,15 @@ def _collections_path():
 _PATH = _collections_path()
 if _PATH is not None and _PATH not in sys.path:
     sys.path.insert(0, _PATH)
+
+
+@pytest.fixture
+def kernel(monkeypatch):
+    """A fake kernel: root namespace with lo and eth0 (index 2), plus an empty named namespace net1."""
+    from ansible_collections.underlay.network.tests.unit.fakes import FakeKernel, address, ethernet, loopback
+    fake = FakeKernel({
+        None: ([loopback(), ethernet()], [address(2, '192.0.2.10/24')]),
+        'net1': ([loopback()], []),
+    })
+    fake.patch(monkeypatch)
+    return fake

@@ -903,3 +903,10 @@ class FakeSocket:
 def calls_of(kernel, op):
     """The recorded change requests of one kind, as (netns, what it carried)."""
     return [(netns, what) for netns, name, what in kernel.calls if name == op]
+
+
+def add_links(kernel, *links, **kwargs):
+    """Put links (and, with addresses=, addresses) straight into a fake namespace."""
+    netns = kwargs.get('netns')
+    kernel.namespaces[netns]['links'].extend(links)
+    kernel.namespaces[netns]['addresses'].extend(kwargs.get('addresses', ()))

@@ -19,24 +19,7 @@ from ansible_collections.underlay.network.plugins.module_utils._engine import Ap
 from ansible_collections.underlay.network.plugins.module_utils._errors import KernelError, ValidationError
 
 from ansible_collections.underlay.network.tests.unit.fakes import (
-    FakeKernel, address, calls_of, ethernet, ipvlan, link, loopback, macvlan, macvlan_spec)
-
-
-@pytest.fixture
-def kernel(monkeypatch):
-    """Root namespace with lo and eth0 (index 2), plus an empty named namespace net1."""
-    fake = FakeKernel({
-        None: ([loopback(), ethernet()], [address(2, '192.0.2.10/24')]),
-        'net1': ([loopback()], []),
-    })
-    fake.patch(monkeypatch)
-    return fake
-
-
-def add_links(kernel, *links, **kwargs):
-    netns = kwargs.get('netns')
-    kernel.namespaces[netns]['links'].extend(links)
-    kernel.namespaces[netns]['addresses'].extend(kwargs.get('addresses', ()))
+    add_links, address, calls_of, ethernet, ipvlan, link, loopback, macvlan, macvlan_spec)
 
 
 # ---------------------------------------------------------------- Applier._hint

@@ -24,25 +24,10 @@ from ansible_collections.underlay.network.plugins.module_utils._errors import Ke
 from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
 
 from ansible_collections.underlay.network.tests.unit.fakes import (
-    PARENT_MAC, FakeKernel, address, calls_of, ethernet, ipvlan, ipvlan_data, ipvlan_spec, loopback, macvlan,
+    PARENT_MAC, add_links, calls_of, ethernet, ipvlan, ipvlan_data, ipvlan_spec, loopback, macvlan,
     macvlan_spec, vlan)
 
 IPVLAN = KINDS['ipvlan']
-
-
-@pytest.fixture
-def kernel(monkeypatch):
-    """Root namespace with lo and eth0 (index 2), plus an empty named namespace net1."""
-    fake = FakeKernel({
-        None: ([loopback(), ethernet()], [address(2, '192.0.2.10/24')]),
-        'net1': ([loopback()], []),
-    })
-    fake.patch(monkeypatch)
-    return fake
-
-
-def add_links(kernel, *links, **kwargs):
-    kernel.namespaces[kwargs.get('netns')]['links'].extend(links)
 
 
 def port_of(kernel, netns, name):

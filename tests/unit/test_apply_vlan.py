@@ -22,27 +22,10 @@ from ansible_collections.underlay.network.plugins.module_utils._engine import re
 from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS, Vlan
 
 from ansible_collections.underlay.network.tests.unit.fakes import (
-    ETH_P_8021AD, ETH_P_8021Q, PARENT_MAC, FakeKernel, address, calls_of, ethernet, ipvlan_spec, loopback,
-    macvlan_spec, vlan, vlan_data, vlan_spec)
+    ETH_P_8021AD, ETH_P_8021Q, PARENT_MAC, add_links, address, calls_of, ipvlan_spec, macvlan_spec, vlan,
+    vlan_data, vlan_spec)
 
 VLAN = KINDS['vlan']
-
-
-@pytest.fixture
-def kernel(monkeypatch):
-    """Root namespace with lo and eth0 (index 2), plus an empty named namespace net1."""
-    fake = FakeKernel({
-        None: ([loopback(), ethernet()], [address(2, '192.0.2.10/24')]),
-        'net1': ([loopback()], []),
-    })
-    fake.patch(monkeypatch)
-    return fake
-
-
-def add_links(kernel, *links, **kwargs):
-    netns = kwargs.get('netns')
-    kernel.namespaces[netns]['links'].extend(links)
-    kernel.namespaces[netns]['addresses'].extend(kwargs.get('addresses', ()))
 
 
 def options_of(kernel, netns, name):
