@@ -22,6 +22,7 @@ from ansible_collections.underlay.network.plugins.module_utils import _netlink a
 from ansible_collections.underlay.network.plugins.module_utils._errors import (
     KernelError, UnderlayError, ValidationError, translate)
 from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
+from ansible_collections.underlay.network.plugins.module_utils._spec import address_sort_key
 
 
 def _ns_words(netns):
@@ -60,12 +61,7 @@ class Snapshot:
     def addresses_of(self, link, keep=()):
         """The link's addresses; IPv6 link-local ones (the kernel's own) only when listed in `keep`."""
         return tuple(sorted((a for a in self.addresses.get(link['index'], []) if a in keep or not is_link_local(a)),
-                            key=_address_key))
-
-
-def _address_key(text):
-    interface = ipaddress.ip_interface(u'%s' % text)
-    return (interface.version, interface.ip, interface.network.prefixlen)
+                            key=address_sort_key))
 
 
 def _parent_of(link, snapshot, snapshots, declared_parent_netns):

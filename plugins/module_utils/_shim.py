@@ -183,9 +183,9 @@ def reconcile_shim(params, check_mode=False):
     else:
         link_result = reconcile([spec], check_mode)[0]
         if route_changes and not check_mode:
-            fresh, _routes_now = _read(shim.netns)
             try:
-                _apply_routes(shim, route_changes, fresh.links[spec.name]['index'], routes)
+                # the engine read the link back: its index is in the result, no second dump needed
+                _apply_routes(shim, route_changes, link_result['link']['index'], routes)
             except UnderlayError:
                 if any(change['action'] == 'create' for change in link_result['changes']):
                     # the task made the link: take it away again rather than leave a half shim

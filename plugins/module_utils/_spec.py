@@ -35,11 +35,6 @@ LINK_ARGUMENT_SPEC = dict(
     recreate=dict(type='bool', default=False),
 )
 
-# Attributes the diff shows, in this order; kind-specific options follow them.
-COMMON_VIEW_FIELDS = ('kind', 'name', 'netns', 'parent', 'parent_netns', 'admin_state', 'mtu',
-                      'macaddress', 'addresses')
-
-
 class LinkSpec:
     """One desired link. `None` for mtu/macaddress/addresses means 'leave as it is'."""
 
@@ -170,10 +165,11 @@ def normalise_addresses(values):
             raise ValidationError("addresses: %s is listed twice; list each address once, with one prefix"
                                   % interface.ip, 'addresses', value)
         seen[key] = interface
-    return tuple(sorted(seen, key=_address_sort_key))
+    return tuple(sorted(seen, key=address_sort_key))
 
 
-def _address_sort_key(text):
+def address_sort_key(text):
+    """Sort addresses IPv4 first, then by address and prefix."""
     interface = ipaddress.ip_interface(u'%s' % text)
     return (interface.version, interface.ip, interface.network.prefixlen)
 
