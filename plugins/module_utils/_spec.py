@@ -35,6 +35,7 @@ LINK_ARGUMENT_SPEC = dict(
     recreate=dict(type='bool', default=False),
 )
 
+
 class LinkSpec:
     """One desired link. `None` for mtu/macaddress/addresses means 'leave as it is'."""
 
