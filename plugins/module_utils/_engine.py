@@ -21,7 +21,7 @@ import os
 from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
 from ansible_collections.underlay.network.plugins.module_utils._errors import (
     KernelError, UnderlayError, ValidationError, translate)
-from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
+from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS, LinkKind
 from ansible_collections.underlay.network.plugins.module_utils._spec import address_sort_key
 
 
@@ -98,6 +98,39 @@ def link_view(kind, link, snapshot, snapshots, spec_parent_netns, keep_addresses
     view.update((key, list(value) if isinstance(value, tuple) else value)
                 for key, value in kind.read(link).items())
     return view
+
+
+# how each kind's options are read back; tap flavours carry the same data, other kinds only the common fields
+_READERS = dict(KINDS, macvtap=KINDS['macvlan'], ipvtap=KINDS['ipvlan'])
+
+
+def describe_links(netns=None, kinds=None, names=None):
+    """Read-only view of one namespace's links (what link_info returns): None when the namespace is missing.
+
+    One link dump and one address dump; a second pair for the root namespace only when a link's
+    parent lives in another namespace, so that parent can be named.
+    """
+    if netns is not None and not netlink.namespace_exists(netns):
+        return None
+    try:
+        with netlink.Netlink(netns) as sock:
+            snapshot = Snapshot.read(sock, [None] if netns is not None else [])
+        snapshots = {netns: snapshot}
+        crosses = any(link['link_netnsid'] is not None for link in snapshot.links.values())
+        if netns is not None and crosses and snapshot.peer_nsids.get(None) is not None:
+            with netlink.Netlink(None) as sock:
+                snapshots[None] = Snapshot(None, sock.links(), [])
+    except netlink.NetlinkError as exc:
+        raise translate(exc.code, 'read links for', {'kind': 'link', 'name': '*', 'netns': netns})
+    views = []
+    for link in sorted(snapshot.links.values(), key=lambda item: item['index']):
+        if kinds and link['kind'] not in kinds:
+            continue
+        if names and link['name'] not in names:
+            continue
+        kind = _READERS.get(link['kind'], LinkKind())
+        views.append(link_view(kind, link, snapshot, snapshots, None))
+    return views
 
 
 # ---------------------------------------------------------------- planning

@@ -21,10 +21,10 @@ from ansible_collections.underlay.network.plugins.module_utils._spec import LINK
 class UnderlayModule(AnsibleModule):
     """AnsibleModule that fails cleanly without pyroute2 and turns UnderlayError into fail_json."""
 
-    def __init__(self, argument_spec, **kwargs):
+    def __init__(self, argument_spec, needs_pyroute2=True, **kwargs):
         kwargs.setdefault('supports_check_mode', True)
         super(UnderlayModule, self).__init__(argument_spec=argument_spec, **kwargs)
-        if not netlink.HAS_PYROUTE2:
+        if needs_pyroute2 and not netlink.HAS_PYROUTE2:
             self.fail_json(msg=missing_required_lib('pyroute2'), exception=netlink.PYROUTE2_IMPORT_ERROR)
 
     def fail_from(self, exc):

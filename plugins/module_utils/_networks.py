@@ -207,7 +207,8 @@ def normalise_network(raw, index=0):
     if gateway is not None and shim_address == gateway:
         raise NetworkError(name, 'shim_address', raw.get('shim_address'), "shim_address %s is the gateway; give "
                            "the host its own, unused address in subnet %s" % (shim_address, subnet))
-    if shim_address in ip_range and not reserved:
+    docker = _docker_options(name, raw.get('docker'))
+    if shim_address in ip_range and not reserved and not docker:
         raise NetworkError(name, 'shim_address', raw.get('shim_address'), "shim_address %s is inside ip_range %s, "
                            "where containers get their addresses; move it outside ip_range, or, when it is "
                            "reserved from container allocation (Docker: --aux-address host=%s, as in seed 000), set "
@@ -245,12 +246,8 @@ def normalise_network(raw, index=0):
                                "address; list the gateway or containers instead" % ip)
         if str(ip) not in verify:
             verify.append(str(ip))
-    docker = raw.get('docker')
-    if docker is None:
-        docker = {}
-    if not isinstance(docker, dict):
-        raise NetworkError(name, 'docker', docker, "docker must be a dictionary of Docker options (reserved for "
-                           "the Docker network roles), not %r" % (docker,))
+    if docker and shim_address in ip_range:
+        reserved = True  # the role reserves it as the Docker network's aux address 'host'
 
     return {
         'name': name, 'driver': driver, 'parent': parent, 'vlan_id': vlan_id, 'link_parent': link_parent,
@@ -277,6 +274,105 @@ def _mode(name, driver, mode):
         raise NetworkError(name, 'mode', mode, "mode '%s' is not an ipvlan mode; use l2, l3 or l3s, or leave it "
                            "out to inherit the parent's" % (mode,))
     return mode
+
+
+# ---------------------------------------------------------------- Docker networks
+
+DOCKER_FIELDS = ('name', 'create')
+# the aux address Docker keeps for the host's shim (seed 000: --aux-address 'host=...')
+DOCKER_AUX_NAME = 'host'
+
+
+def _docker_options(name, docker):
+    """None (not a Docker network) or {'name': Docker's network name, 'create': bool}."""
+    if docker is None or docker is False:
+        return None
+    if docker is True:
+        docker = {}
+    if not isinstance(docker, dict):
+        raise NetworkError(name, 'docker', docker, "docker must be a dictionary (name: the Docker network's name, "
+                           "default the network's; create: false to only use a network made elsewhere), not %r"
+                           % (docker,))
+    unknown = sorted(key for key in docker if key not in DOCKER_FIELDS)
+    if unknown:
+        raise NetworkError(name, 'docker', docker, "docker: unknown key%s %s; the keys are name and create" % (
+            's' if len(unknown) > 1 else '', ', '.join("'%s'" % key for key in unknown)))
+    docker_name = docker.get('name') or name
+    if not isinstance(docker_name, str) or not _PLAIN_NAME.match(docker_name):
+        raise NetworkError(name, 'docker', docker_name, "docker: name '%s' is not a Docker network name; use "
+                           "letters, digits, '_', '.' and '-', starting with a letter or digit" % (docker_name,))
+    create = docker.get('create', True)
+    if not isinstance(create, bool):
+        raise NetworkError(name, 'docker', create, "docker: create %r is not a boolean; give true or false"
+                           % (create,))
+    return {'name': docker_name, 'create': create}
+
+
+def docker_name_of(raw):
+    """The Docker network name a raw definition declares, or None (no docker key, or a malformed one)."""
+    if not isinstance(raw, dict) or raw.get('docker') in (None, False):
+        return None
+    docker = {} if raw.get('docker') is True else raw.get('docker')
+    if not isinstance(docker, dict):
+        return None
+    return docker.get('name') or raw.get('name')
+
+
+def _same(field, ours, theirs):
+    """A field as written in a definition against Docker's value (addresses and CIDRs compared as such)."""
+    try:
+        if field in ('subnet', 'ip_range'):
+            return ipaddress.ip_network(u'%s' % ours, strict=False) == ipaddress.ip_network(u'%s' % theirs)
+        if field == 'gateway' or field == 'shim_address':
+            return ipaddress.ip_address(u'%s' % str(ours).split('/')[0]) == ipaddress.ip_address(u'%s' % theirs)
+    except ValueError:
+        return True  # ours is malformed: normalise_network says so, naming the field
+    return str(ours) == str(theirs)
+
+
+def fill_from_docker(raw, view):
+    """A definition completed from the existing Docker network `view` (_docker.network_view() of it).
+
+    Fields the definition leaves out come from Docker (driver, parent, subnet, gateway, ip_range, mode, and
+    the shim address from the aux address 'host'), so a network made by hand gets its shim without
+    retyping; a field both give must agree, since Docker cannot change a network in place.
+    """
+    if view is None or not isinstance(raw, dict):
+        return raw
+    name = raw.get('name')
+    if view.get('driver') not in DRIVERS:
+        raise NetworkError(name, 'docker', view.get('name'), "Docker network '%s' uses the %s driver; only macvlan "
+                           "and ipvlan networks put containers on the underlay"
+                           % (view.get('name'), view.get('driver')))
+    ours_parent = raw.get('parent')
+    if ours_parent and raw.get('vlan_id') not in (None, ''):
+        ours_parent = '%s.%s' % (ours_parent, raw.get('vlan_id'))
+    aux = (view.get('aux_addresses') or {}).get(DOCKER_AUX_NAME)
+    theirs = (('driver', view.get('driver')), ('parent', view.get('parent')), ('subnet', view.get('subnet')),
+              ('gateway', view.get('gateway')), ('ip_range', view.get('ip_range')), ('shim_address', aux),
+              ('mode', view.get('mode')))
+    filled = dict(raw)
+    for field, value in theirs:
+        ours = ours_parent if field == 'parent' else raw.get(field)
+        if value in (None, ''):
+            continue
+        if ours in (None, ''):
+            filled[field] = value
+        elif not _same(field, ours, value):
+            raise NetworkError(name, field, ours, "%s %s differs from Docker network '%s', which has %s; Docker "
+                               "cannot change a network in place. Give %s (or leave %s out to take Docker's), or "
+                               "re-create the Docker network" % (field, ours, view.get('name'), value, value, field))
+    if raw.get('ip_range') in (None, '') and not view.get('ip_range'):
+        raise NetworkError(name, 'ip_range', None, "Docker network '%s' has no --ip-range, so its containers may "
+                           "get any address of %s; give ip_range (the part the containers use) in the definition: "
+                           "the host routes only that part through its shim" % (view.get('name'), view.get('subnet')))
+    if raw.get('shim_address') in (None, '') and not aux:
+        raise NetworkError(name, 'shim_address', None, "Docker network '%s' has no aux address '%s'; give "
+                           "shim_address (an address Docker will not hand out: outside its ip_range %s)"
+                           % (view.get('name'), DOCKER_AUX_NAME, filled.get('ip_range')))
+    if aux and _same('shim_address', filled.get('shim_address'), aux):
+        filled['shim_address_reserved'] = True  # Docker keeps its aux addresses out of allocation
+    return filled
 
 
 # ---------------------------------------------------------------- the whole list
@@ -310,6 +406,12 @@ def _cross_checks(networks):
                     raise NetworkError(net['name'], 'subnet', net['subnet'], "subnet %s overlaps subnet %s of %s "
                                        "on the same parent '%s'; give each network on one broadcast domain its own "
                                        "subnet" % (net['subnet'], other['subnet'], where, net['link_parent']))
+            if net['docker'] and other['docker'] and net['link_parent'] == other['link_parent']:
+                raise NetworkError(net['name'], 'parent', net['parent'], "Docker takes one macvlan or ipvlan network "
+                                   "per parent interface, and %s is a Docker network on '%s' too (Docker would "
+                                   "say 'network ... is already using parent interface %s'). Give each network "
+                                   "its own VLAN, for example vlan_id: 10 (parent %s.10), as in seed 000"
+                                   % (where, net['link_parent'], net['link_parent'], net['parent']))
             if _ip_network(net['ip_range']).overlaps(_ip_network(other['ip_range'])):
                 raise NetworkError(net['name'], 'ip_range', net['ip_range'], "ip_range %s overlaps ip_range %s of %s; "
                                    "the host routes each range through its own shim, so the ranges must not "
@@ -335,17 +437,36 @@ def shim_args(net):
     return args
 
 
-def normalise_networks(raw_networks):
-    """The whole list: normalised networks, VLAN sub-interfaces, shims and kernel drivers.
+def _docker_network(net, docker_views):
+    """What the role does with a network's Docker side: its docker_network parameters and whether it exists."""
+    exists = docker_views.get(net['docker']['name']) is not None
+    if not exists and not net['docker']['create']:
+        raise NetworkError(net['name'], 'docker', net['docker'], "Docker network '%s' does not exist and docker.create "
+                           "is false; create it first, or let the role create it (create: true)" % net['docker']['name'])
+    params = {'name': net['docker']['name'], 'driver': net['driver'], 'parent': net['link_parent'],
+              'subnet': net['subnet'], 'gateway': net['gateway'], 'ip_range': net['ip_range'],
+              'aux_addresses': {DOCKER_AUX_NAME: net['shim_address']}, 'mode': net['mode']}
+    if exists:
+        # only read it: the definition was completed from it and checked against it already
+        params = {'name': net['docker']['name']}
+    return {'network': net['name'], 'name': net['docker']['name'], 'exists': exists,
+            'params': dict((key, value) for key, value in params.items() if value is not None)}
 
-    Raises NetworkError on the first problem, before anything changes anywhere.
+
+def normalise_networks(raw_networks, docker_views=None):
+    """The whole list: normalised networks, VLAN sub-interfaces, shims, Docker networks and kernel drivers.
+
+    `docker_views` maps each declared Docker network name to network_view() of it, or None when Docker
+    has no such network. Raises NetworkError on the first problem, before anything changes anywhere.
     """
     if raw_networks is None:
         raw_networks = []
     if not isinstance(raw_networks, list):
         raise ValidationError("networks must be a list of network definitions, not %r" % (raw_networks,),
                               'networks', raw_networks)
-    networks = [normalise_network(raw, index) for index, raw in enumerate(raw_networks)]
+    docker_views = docker_views or {}
+    networks = [normalise_network(fill_from_docker(raw, docker_views.get(docker_name_of(raw))), index)
+                for index, raw in enumerate(raw_networks)]
     _cross_checks(networks)
     vlans = []
     for net in networks:
@@ -364,6 +485,7 @@ def normalise_networks(raw_networks):
     return {
         'networks': networks,
         'vlans': vlans,
+        'docker_networks': [_docker_network(net, docker_views) for net in networks if net['docker']],
         'shims': [dict(shim_args(net), network=net['name']) for net in networks],
         'drivers': modules,
     }

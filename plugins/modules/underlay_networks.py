@@ -51,9 +51,11 @@ options:
         choices: [macvlan, ipvlan]
         default: macvlan
       parent:
-        description: The host NIC the containers sit on, for example C(eth0).
+        description:
+          - The host NIC the containers sit on, for example C(eth0).
+          - This, O(networks[].subnet), O(networks[].ip_range) and O(networks[].shim_address) are required,
+            unless an existing Docker network (O(networks[].docker)) gives them.
         type: str
-        required: true
       vlan_id:
         description:
           - 802.1Q VLAN id, 1-4094. The containers and the shim then sit on the VLAN sub-interface
@@ -63,7 +65,6 @@ options:
       subnet:
         description: The network's CIDR (Docker's C(--subnet)), host bits unset, for example V(198.18.240.0/20).
         type: str
-        required: true
       gateway:
         description: The network's router (Docker's C(--gateway)); an address inside O(networks[].subnet).
         type: str
@@ -72,13 +73,11 @@ options:
           - The containers' range (Docker's C(--ip-range)), a CIDR inside O(networks[].subnet) that leaves out the
             gateway. The host routes it through its shim.
         type: str
-        required: true
       shim_address:
         description:
           - The host's own address on the network, put on its shim as a /32 (/128). Inside O(networks[].subnet),
             not the gateway, and outside O(networks[].ip_range) unless O(networks[].shim_address_reserved=true).
         type: str
-        required: true
       shim_address_reserved:
         description:
           - Set to V(true) when O(networks[].shim_address) lies inside O(networks[].ip_range) but is kept out of
@@ -109,9 +108,21 @@ options:
         elements: str
         default: []
       docker:
-        description: Options for Docker networks, reserved for the Docker roles; passed through unchanged.
+        description:
+          - Makes this a Docker network (an empty dictionary will do). The role then creates the Docker
+            network with O(networks[].shim_address) reserved as its aux address C(host) (seed 000), unless it
+            exists already; an existing one fills in every field the definition leaves out (driver, parent,
+            subnet, gateway, ip_range, mode, and shim_address from its aux address C(host)), and a field both
+            give must agree.
+          - C(name) is the Docker network's name (default the network's O(networks[].name)); C(create=false)
+            only uses a network made elsewhere and fails when it is missing.
+          - Docker takes one macvlan or ipvlan network per parent interface, so two Docker networks on one
+            parent fail here; give each its own O(networks[].vlan_id).
         type: dict
-        default: {}
+  docker_host:
+    description: The Docker engine's unix socket, read when a network declares O(networks[].docker).
+    type: str
+    default: unix:///var/run/docker.sock
 notes:
   - The result also says whether pyroute2, which the link modules need, imports with the interpreter this
     module ran with (RV(pyroute2)), so a role can install it only when missing.
@@ -163,7 +174,7 @@ networks:
   sample: [{name: mynet, driver: macvlan, parent: eth0, vlan_id: null, link_parent: eth0,
             subnet: 198.18.240.0/20, gateway: 198.18.240.1, ip_range: 198.18.244.0/22,
             shim_address: 198.18.244.254, shim_address_reserved: true, shim_name: mynet-shim,
-            mode: bridge, metric: 0, verify_targets: [], docker: {}}]
+            mode: bridge, metric: 0, verify_targets: [], docker: null}]
   contains:
     link_parent:
       description: The device the containers' ports and the shim sit on, C(<parent>.<vlan_id>) or the parent.
@@ -181,6 +192,16 @@ shims:
   elements: dict
   sample: [{network: mynet, name: mynet-shim, kind: macvlan, parent: eth0, mode: bridge,
             address: 198.18.244.254, routes: [198.18.244.0/22], metric: 0}]
+docker_networks:
+  description:
+    - The Docker side of each network that declares C(docker), with whether Docker has it already and the
+      M(underlay.network.docker_network) parameters to make it (only its name when it exists).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{network: mynet, name: mynet, exists: false, params: {name: mynet, driver: macvlan, parent: eth0,
+            subnet: 198.18.240.0/20, gateway: 198.18.240.1, ip_range: 198.18.244.0/22,
+            aux_addresses: {host: 198.18.244.254}, mode: bridge}}]
 drivers:
   description: The kernel modules the networks need (C(macvlan), C(ipvlan), C(8021q)).
   returned: success
@@ -204,8 +225,9 @@ field:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._networks import normalise_networks
+from ansible_collections.underlay.network.plugins.module_utils._docker import DockerClient, network_view
+from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError
+from ansible_collections.underlay.network.plugins.module_utils._networks import docker_name_of, normalise_networks
 
 
 def _pyroute2():
@@ -217,15 +239,30 @@ def _pyroute2():
     return {'available': bool(_netlink.HAS_PYROUTE2), 'version': _netlink.pyroute2_version()}
 
 
+def _docker_views(networks, docker_host):
+    """Each declared Docker network as Docker has it (None when missing); no Docker call without one."""
+    names = sorted(set(name for name in (docker_name_of(raw) for raw in networks or []) if name))
+    if not names:
+        return {}
+    client = DockerClient(docker_host)
+    return dict((name, _view_or_none(client.network(name))) for name in names)
+
+
+def _view_or_none(raw):
+    return network_view(raw) if raw else None
+
+
 def main():
     module = AnsibleModule(
-        argument_spec=dict(networks=dict(type='list', elements='dict', required=True)),
+        argument_spec=dict(networks=dict(type='list', elements='dict', required=True),
+                           docker_host=dict(type='str', default='unix:///var/run/docker.sock')),
         supports_check_mode=True,
     )
     try:
-        result = normalise_networks(module.params['networks'])
-    except ValidationError as exc:
-        details = dict((key, getattr(exc, key)) for key in ('network', 'field', 'value')
+        views = _docker_views(module.params['networks'], module.params['docker_host'])
+        result = normalise_networks(module.params['networks'], docker_views=views)
+    except UnderlayError as exc:
+        details = dict((key, getattr(exc, key)) for key in ('network', 'field', 'value', 'code')
                        if getattr(exc, key, None) is not None)
         module.fail_json(msg=exc.message, **details)
     result['pyroute2'] = _pyroute2()

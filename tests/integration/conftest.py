@@ -30,6 +30,8 @@ def pytest_configure(config):
     config.addinivalue_line('markers', 'kernel(*features): kernel link kinds the test needs')
     config.addinivalue_line('markers', 'fleet: the three-host lab fleet through ansible-playbook (about a minute); '
                             'scripts/test runs it once, with the default controller stack')
+    config.addinivalue_line('markers', 'docker: a real Docker engine (dockerd started by the test); scripts/test runs it '
+                            'once, with the default controller stack')
     config.addinivalue_line('markers', 'host_kernel_flow: an ansible-playbook flow that needs only what the host kernel '
                             'has; the UML stage deselects it (each process start costs about a second there)')
 

@@ -14,7 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def ansible_playbook(playbook, *extra):
     bindir = os.path.dirname(sys.executable)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-               ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false')
+               ANSIBLE_NOCOLOR='1', ANSIBLE_SHOW_CUSTOM_STATS='1', ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false')
     return subprocess.run([os.path.join(bindir, 'ansible-playbook'), os.path.join(HERE, 'playbooks', playbook)]
                           + list(extra), capture_output=True, text=True, env=env, check=False)
 
@@ -28,22 +28,50 @@ def test_seed000_macvlan_playbook(lab):
     assert not [ns for ns in sh('ip netns list').split() if ns.startswith(lab.prefix)], 'the playbook left namespaces'
 
 
+def host_links(netns):
+    return sh('ip -n %s -br link' % netns)
+
+
 @pytest.mark.kernel('macvlan')
 @pytest.mark.host_kernel_flow
 @pytest.mark.fleet
-def test_lab_fleet_builds_verifies_is_idempotent_and_tears_down(lab):
-    """The README's main job: three hosts on a switch, two containers each, site.yml, verify.yml."""
+def test_lab_fleet_check_mode_builds_verifies_is_idempotent_and_tears_down(lab):
+    """The README's main job: three hosts on a switch, two containers each, site.yml, verify.yml, teardown.yml."""
     prefix = ['-e', 'lab_prefix=%s' % lab.prefix]
+    h1 = '%s-h1' % lab.prefix
+    hosts = [h1, '%s-h2' % lab.prefix, '%s-h3' % lab.prefix]
+
+    planned = ansible_playbook('../../../playbooks/lab.yml', '--check', *prefix)
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert 'lab-shim' not in host_links(h1), '--check must not create the shim'
+    # before any shim, a host reaches the other hosts' containers but not its own (the famous catch)
+    assert '%s: h1-c1=FAIL, h1-c2=FAIL, h2-c1=ok, h2-c2=ok, h3-c1=ok, h3-c2=ok' % h1 in planned.stdout, planned.stdout
+    for host in hosts:
+        assert re.search(r'%s\s+: ok=\d+\s+changed=[1-9]' % re.escape(host), planned.stdout), planned.stdout
+
     first = ansible_playbook('../../../playbooks/lab.yml', *prefix)
     assert first.returncode == 0, first.stdout + first.stderr
-    for cell in ('%s-h1: h1-c1=ok' % lab.prefix, 'h2-c1=ok, h2-c2=ok, h3-c1=ok', 'h1-c1->h2-c1 ok', 'h3-c1->h1-c2 ok'):
+    for cell in ('%s: h1-c1=ok, h1-c2=ok, h2-c1=ok' % h1, 'h2-c1=ok, h2-c2=ok, h3-c1=ok', 'h1-c1->h2-c1 ok',
+                 'h3-c2->h1-c2 ok'):
         assert cell in first.stdout, first.stdout
-    again = ansible_playbook('../../../playbooks/lab.yml', *prefix)
-    assert again.returncode == 0, again.stdout
-    for host in ('localhost', '%s-h1' % lab.prefix, '%s-h2' % lab.prefix, '%s-h3' % lab.prefix):
-        assert re.search(r'%s\s+: ok=\d+\s+changed=0 ' % re.escape(host), again.stdout), again.stdout
+    assert 'lab-shim@eth0' in host_links(h1)
+
+    for flags in ([], ['--check']):
+        again = ansible_playbook('../../../playbooks/lab.yml', *(flags + prefix))
+        assert again.returncode == 0, again.stdout
+        for host in ['localhost'] + hosts:
+            assert re.search(r'%s\s+: ok=\d+\s+changed=0 ' % re.escape(host), again.stdout), (flags, again.stdout)
+
+    down_plan = ansible_playbook('../../../playbooks/lab.yml', '-e', 'lab_state=absent', '--check', *prefix)
+    assert down_plan.returncode == 0, down_plan.stdout
+    assert '%s: would remove shims lab-shim, VLAN sub-interfaces none; left to their owners: nothing' % h1 \
+        in down_plan.stdout, down_plan.stdout
+    assert 'lab-shim@eth0' in host_links(h1), '--check must not remove the shim'
+
     down = ansible_playbook('../../../playbooks/lab.yml', '-e', 'lab_state=absent', *prefix)
     assert down.returncode == 0, down.stdout
+    assert '%s: removed shims lab-shim' % h1 in down.stdout, down.stdout
+    assert "'shims_removed': ['lab-shim']" in down.stdout or '"shims_removed": [' in down.stdout, down.stdout
     assert not [ns for ns in sh('ip netns list').split() if ns.startswith(lab.prefix)]
     assert not os.path.exists('/tmp/%s-config' % lab.prefix)
 

@@ -50,7 +50,7 @@ def test_seed000_network_gets_every_default_explicit():
         'name': 'mynet', 'driver': 'macvlan', 'parent': 'eth0', 'vlan_id': None, 'link_parent': 'eth0',
         'subnet': '198.18.240.0/20', 'gateway': '198.18.240.1', 'ip_range': '198.18.248.0/22',
         'shim_address': '198.18.255.254', 'shim_address_reserved': False, 'shim_name': 'mynet-shim',
-        'mode': 'bridge', 'metric': 0, 'verify_targets': [], 'docker': {},
+        'mode': 'bridge', 'metric': 0, 'verify_targets': [], 'docker': None,
     }]
     assert set(result['networks'][0]) == set(FIELDS) | {'link_parent'}
     assert result['vlans'] == []
@@ -69,7 +69,8 @@ def test_seed000_docker_layout_with_the_reserved_aux_address_inside_the_range():
 
 def test_empty_or_missing_list_is_nothing_to_do():
     for value in ([], None):
-        assert normalise_networks(value) == {'networks': [], 'vlans': [], 'shims': [], 'drivers': []}
+        assert normalise_networks(value) == {'networks': [], 'vlans': [], 'docker_networks': [], 'shims': [],
+                                             'drivers': []}
 
 
 def test_networks_must_be_a_list():
@@ -81,11 +82,11 @@ def test_networks_must_be_a_list():
 def test_values_are_normalised():
     result = normalise_networks([net(name=' mynet ', vlan_id='10', metric='20', subnet=' 198.18.240.0/20',
                                      shim_address='198.18.255.254/32', verify_targets=['198.18.248.10', '198.18.248.10'],
-                                     docker={'aux_addresses': {'host': '198.18.255.254'}})])
+                                     docker={'name': 'mynet10'})])
     network = result['networks'][0]
     assert network['name'] == 'mynet' and network['vlan_id'] == 10 and network['metric'] == 20
     assert network['shim_address'] == '198.18.255.254' and network['verify_targets'] == ['198.18.248.10']
-    assert network['docker'] == {'aux_addresses': {'host': '198.18.255.254'}}
+    assert network['docker'] == {'name': 'mynet10', 'create': True}
 
 
 def test_ipv6_network():
@@ -332,3 +333,129 @@ def test_module_failure_names_network_field_and_value():
     assert rc == 1 and result['failed'], result
     assert result['network'] == 'bad' and result['field'] == 'ip_range' and result['value'] == '198.18.240.0/24'
     assert result['msg'].startswith("network 'bad': ip_range 198.18.240.0/24 contains the gateway 198.18.240.1")
+
+
+# ---------------------------------------------------------------- Docker networks
+
+def docker_fails(networks, field, words, docker_views=None, network='mynet'):
+    with pytest.raises(NetworkError) as exc:
+        normalise_networks(networks, docker_views=docker_views)
+    assert (exc.value.network, exc.value.field) == (network, field), exc.value.message
+    for word in words:
+        assert word in exc.value.message, exc.value.message
+    return exc.value
+
+
+DOCKER_VIEW = {'name': 'mynet', 'id': 'f00', 'driver': 'macvlan', 'parent': 'eth0', 'subnet': '198.18.240.0/20',
+               'gateway': '198.18.240.1', 'ip_range': '198.18.244.0/22', 'aux_addresses': {'host': '198.18.244.254'},
+               'mode': None, 'subnets': 1, 'containers': ['web1']}
+
+
+def test_a_docker_network_to_create_reserves_the_shim_address_as_aux_address_host():
+    result = normalise_networks([net(ip_range='198.18.244.0/22', shim_address='198.18.244.254', docker={})],
+                                docker_views={'mynet': None})
+    assert result['networks'][0]['shim_address_reserved'] is True  # inside the range, but Docker keeps it
+    assert result['docker_networks'] == [{
+        'network': 'mynet', 'name': 'mynet', 'exists': False,
+        'params': {'name': 'mynet', 'driver': 'macvlan', 'parent': 'eth0', 'subnet': '198.18.240.0/20',
+                   'gateway': '198.18.240.1', 'ip_range': '198.18.244.0/22',
+                   'aux_addresses': {'host': '198.18.244.254'}, 'mode': 'bridge'}}]
+
+
+def test_a_docker_network_on_a_vlan_is_created_on_the_sub_interface():
+    result = normalise_networks([net(vlan_id=10, docker={'name': 'macvlan10'})])
+    assert result['docker_networks'][0]['params']['parent'] == 'eth0.10'
+    assert result['docker_networks'][0]['name'] == 'macvlan10'
+    assert result['vlans'][0]['name'] == 'eth0.10'
+
+
+def test_an_existing_docker_network_fills_in_what_the_definition_leaves_out():
+    result = normalise_networks([{'name': 'mynet', 'docker': {}}], docker_views={'mynet': DOCKER_VIEW})
+    network = result['networks'][0]
+    assert (network['parent'], network['subnet'], network['gateway'], network['ip_range']) == (
+        'eth0', '198.18.240.0/20', '198.18.240.1', '198.18.244.0/22')
+    assert network['shim_address'] == '198.18.244.254' and network['shim_address_reserved'] is True
+    assert result['shims'][0]['routes'] == ['198.18.244.0/22']
+    assert result['docker_networks'] == [{'network': 'mynet', 'name': 'mynet', 'exists': True,
+                                          'params': {'name': 'mynet'}}]
+
+
+def test_an_existing_docker_network_on_a_vlan_parent_keeps_that_parent_as_is():
+    view = dict(DOCKER_VIEW, parent='eth0.10')
+    network = normalise_networks([{'name': 'mynet', 'docker': {}}], docker_views={'mynet': view})['networks'][0]
+    assert (network['parent'], network['vlan_id'], network['link_parent']) == ('eth0.10', None, 'eth0.10')
+    agreeing = normalise_networks([{'name': 'mynet', 'parent': 'eth0', 'vlan_id': 10, 'docker': {}}],
+                                  docker_views={'mynet': view})
+    assert agreeing['vlans'][0]['name'] == 'eth0.10'
+
+
+@pytest.mark.parametrize('field, value, docker_value', [
+    ('subnet', '198.18.0.0/20', '198.18.240.0/20'),
+    ('ip_range', '198.18.248.0/22', '198.18.244.0/22'),
+    ('gateway', '198.18.240.2', '198.18.240.1'),
+    ('parent', 'eth1', 'eth0'),
+    ('driver', 'ipvlan', 'macvlan'),
+    ('shim_address', '198.18.255.254', '198.18.244.254'),
+])
+def test_a_definition_that_disagrees_with_the_docker_network_is_refused(field, value, docker_value):
+    exc = docker_fails([{'name': 'mynet', field: value, 'docker': {}}], field, [docker_value, 'cannot change a network in place'],
+                docker_views={'mynet': DOCKER_VIEW})
+    assert exc.value == value
+
+
+def test_the_same_values_written_differently_agree():
+    result = normalise_networks([{'name': 'mynet', 'subnet': '198.18.240.0/20', 'gateway': '198.18.240.1', 'ip_range': ' 198.18.244.0/22',
+                                  'shim_address': '198.18.244.254', 'docker': {}}], docker_views={'mynet': DOCKER_VIEW})
+    assert result['networks'][0]['ip_range'] == '198.18.244.0/22'
+
+
+def test_an_existing_docker_network_without_ip_range_or_aux_host_needs_them_given():
+    docker_fails([{'name': 'mynet', 'docker': {}}], 'ip_range', ['no --ip-range', 'give ip_range'],
+          docker_views={'mynet': dict(DOCKER_VIEW, ip_range=None)})
+    docker_fails([{'name': 'mynet', 'docker': {}}], 'shim_address', ["no aux address 'host'", 'give shim_address'],
+          docker_views={'mynet': dict(DOCKER_VIEW, aux_addresses={})})
+    result = normalise_networks([{'name': 'mynet', 'ip_range': '198.18.248.0/22', 'shim_address': '198.18.255.254',
+                                  'docker': {}}], docker_views={'mynet': dict(DOCKER_VIEW, ip_range=None, aux_addresses={})})
+    assert result['networks'][0]['shim_address_reserved'] is False
+
+
+def test_a_docker_network_of_another_driver_is_refused():
+    docker_fails([{'name': 'mynet', 'docker': {}}], 'docker', ['bridge driver', 'only macvlan and ipvlan'],
+          docker_views={'mynet': dict(DOCKER_VIEW, driver='bridge')})
+
+
+def test_two_docker_networks_on_one_parent_point_to_vlans():
+    docker_fails([net(name='a', docker={}), net(name='b', subnet='198.18.0.0/20', gateway=None, ip_range='198.18.8.0/22',
+                                         shim_address='198.18.15.254', docker={})],
+          'parent', ['one macvlan or ipvlan network per parent interface', "network 'a'", 'vlan_id: 10', 'eth0.10'],
+          network='b')
+    ok = normalise_networks([net(name='a', vlan_id=10, docker={}),
+                             net(name='b', vlan_id=20, subnet='198.18.0.0/20', gateway=None, ip_range='198.18.8.0/22',
+                                 shim_address='198.18.15.254', docker={})])
+    assert [item['params']['parent'] for item in ok['docker_networks']] == ['eth0.10', 'eth0.20']
+
+
+def test_create_false_needs_an_existing_network():
+    docker_fails([net(docker={'create': False})], 'docker', ['does not exist and docker.create is false'],
+          docker_views={'mynet': None})
+
+
+@pytest.mark.parametrize('docker, words', [
+    ({'aux': 1}, ["unknown key 'aux'"]),
+    ({'name': 'bad name'}, ['not a Docker network name']),
+    ({'create': 'yes'}, ['not a boolean']),
+    ('mynet', ['docker must be a dictionary']),
+])
+def test_bad_docker_options(docker, words):
+    docker_fails([net(docker=docker)], 'docker', words)
+
+
+def test_an_ipvlan_docker_network_definition():
+    """Docker's ipvlan driver needs the kernel's ipvlan: proven here as a definition only (see docs/docker.md)."""
+    result = normalise_networks([net(driver='ipvlan', mode='l2', docker={})])
+    assert result['docker_networks'][0]['params']['driver'] == 'ipvlan'
+    assert result['docker_networks'][0]['params']['mode'] == 'l2'
+    assert result['shims'][0]['kind'] == 'ipvlan' and result['drivers'] == ['ipvlan']
+    existing = normalise_networks([{'name': 'mynet', 'docker': {}}],
+                                  docker_views={'mynet': dict(DOCKER_VIEW, driver='ipvlan', mode='l3')})
+    assert (existing['networks'][0]['driver'], existing['networks'][0]['mode']) == ('ipvlan', 'l3')

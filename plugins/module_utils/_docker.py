@@ -1,0 +1,284 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Docker macvlan and ipvlan networks through the Docker Engine API on its unix socket.
+
+Only what the collection needs: read, create and remove one network, and list them to find the
+other networks on a parent. Plain HTTP/1.1 over AF_UNIX with the standard library, so managed hosts
+need neither the Docker SDK for Python nor requests (docs/docker.md says why).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import json
+import socket
+
+from ansible.module_utils.six.moves import http_client
+from ansible.module_utils.six.moves.urllib.parse import quote
+
+from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError, ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._spec import parse_network
+
+DEFAULT_HOST = 'unix:///var/run/docker.sock'
+UNDERLAY_DRIVERS = ('macvlan', 'ipvlan')
+MODE_OPTION = {'macvlan': 'macvlan_mode', 'ipvlan': 'ipvlan_mode'}
+MODES = {'macvlan': ('bridge', 'vepa', 'private', 'passthru'), 'ipvlan': ('l2', 'l3', 'l3s')}
+# the settings a network is made of; Docker cannot change any of them on an existing network
+SETTINGS = ('driver', 'parent', 'subnet', 'gateway', 'ip_range', 'aux_addresses', 'mode')
+
+
+class DockerError(UnderlayError):
+    """The Docker engine refused or could not be reached: the message says what to do; `code` is the HTTP status."""
+
+    def __init__(self, message, code=None, field=None, value=None):
+        super(DockerError, self).__init__(message, field=field, value=value)
+        self.code = code
+
+
+class _UnixHTTPConnection(http_client.HTTPConnection):
+    def __init__(self, path, timeout):
+        http_client.HTTPConnection.__init__(self, 'localhost', timeout=timeout)
+        self._path = path
+
+    def connect(self):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        sock.connect(self._path)
+        self.sock = sock
+
+
+def socket_path(docker_host):
+    """`unix:///run/docker.sock` or a bare path -> the path; other schemes are refused with the fix."""
+    host = docker_host or DEFAULT_HOST
+    if host.startswith('unix://'):
+        return host[len('unix://'):]
+    if host.startswith('/'):
+        return host
+    raise ValidationError("docker_host '%s' is not a unix socket; give unix:///path/to/docker.sock (the modules "
+                          "run on the Docker host itself, so TCP and SSH endpoints are not needed)" % host,
+                          'docker_host', docker_host)
+
+
+class DockerClient:
+    """The few Engine API calls the collection makes."""
+
+    def __init__(self, docker_host=None, timeout=30):
+        self.path = socket_path(docker_host)
+        self.timeout = timeout
+
+    def request(self, method, path, body=None):
+        """(HTTP status, decoded JSON or None); DockerError when the engine cannot be reached."""
+        conn = _UnixHTTPConnection(self.path, self.timeout)
+        try:
+            payload = json.dumps(body) if body is not None else None
+            headers = {'Content-Type': 'application/json'} if payload is not None else {}
+            conn.request(method, path, payload, headers)
+            response = conn.getresponse()
+            data = response.read()
+        except (OSError, IOError, socket.error, http_client.HTTPException) as exc:
+            raise DockerError("cannot talk to the Docker engine at unix://%s (%s); is dockerd running, and is this "
+                              "its socket (docker_host)?" % (self.path, exc), field='docker_host', value=self.path)
+        finally:
+            conn.close()
+        try:
+            decoded = json.loads(data.decode('utf-8')) if data else None
+        except ValueError:
+            decoded = {'message': data.decode('utf-8', 'replace')}
+        return response.status, decoded
+
+    def _checked(self, status, answer, doing):
+        if status >= 400:
+            message = answer.get('message') if isinstance(answer, dict) else answer
+            raise DockerError('Docker refused to %s: %s' % (doing, message), code=status)
+        return answer
+
+    def network(self, name):
+        """The network called `name` (not an id prefix, which the engine would also match), or None."""
+        status, answer = self.request('GET', '/networks/%s' % quote(name, safe=''))
+        if status == 404:
+            return None
+        answer = self._checked(status, answer, "read network '%s'" % name)
+        return answer if answer.get('Name') == name else None
+
+    def networks(self):
+        status, answer = self.request('GET', '/networks')
+        return self._checked(status, answer, 'list networks')
+
+    def create_network(self, body):
+        status, answer = self.request('POST', '/networks/create', body)
+        return self._checked(status, answer, "create network '%s'" % body['Name'])
+
+    def remove_network(self, network_id, name):
+        status, answer = self.request('DELETE', '/networks/%s' % quote(network_id, safe=''))
+        if status != 404:
+            self._checked(status, answer, "remove network '%s'" % name)
+
+
+def network_view(raw):
+    """A Docker network (inspect JSON) in the collection's terms: the SETTINGS plus name, id and containers."""
+    configs = (raw.get('IPAM') or {}).get('Config') or []
+    first = configs[0] if configs else {}
+    options = raw.get('Options') or {}
+    driver = raw.get('Driver')
+    containers = raw.get('Containers') or {}
+    return {
+        'name': raw.get('Name'),
+        'id': raw.get('Id'),
+        'driver': driver,
+        'parent': options.get('parent'),
+        'subnet': first.get('Subnet') or None,
+        'gateway': first.get('Gateway') or None,
+        'ip_range': first.get('IPRange') or None,
+        'aux_addresses': dict(first.get('AuxiliaryAddresses') or {}),
+        'mode': options.get(MODE_OPTION.get(driver, ''), None),
+        'subnets': len(configs),
+        'containers': sorted(info.get('Name') or cid[:12] for cid, info in containers.items()),
+    }
+
+
+def create_body(desired):
+    """The POST /networks/create body for the desired settings."""
+    config = {'Subnet': desired['subnet']}
+    if desired.get('gateway'):
+        config['Gateway'] = desired['gateway']
+    if desired.get('ip_range'):
+        config['IPRange'] = desired['ip_range']
+    if desired.get('aux_addresses'):
+        config['AuxiliaryAddresses'] = dict(desired['aux_addresses'])
+    options = {'parent': desired['parent']}
+    if desired.get('mode'):
+        options[MODE_OPTION[desired['driver']]] = desired['mode']
+    return {'Name': desired['name'], 'Driver': desired['driver'], 'CheckDuplicate': True,
+            'IPAM': {'Driver': 'default', 'Config': [config]}, 'Options': options,
+            'Labels': {'underlay.network.managed': 'true'}}
+
+
+def differences(view, desired):
+    """[(setting, docker's value, desired value)] for the settings the desired state names."""
+    found = []
+    for key in SETTINGS:
+        want = desired.get(key)
+        if want in (None, '', {}):
+            continue  # not named: whatever Docker has is fine
+        have = view.get(key)
+        if key == 'aux_addresses':
+            extra = dict((name, ip) for name, ip in want.items() if have.get(name) != ip)
+            if extra:
+                found.append((key, have, want))
+        elif have != want:
+            found.append((key, have, want))
+    return found
+
+
+def parent_users(networks, desired):
+    """Other macvlan/ipvlan networks on the desired parent: Docker allows one network per parent interface."""
+    return sorted(item['Name'] for item in networks
+                  if item.get('Driver') in UNDERLAY_DRIVERS and item.get('Name') != desired['name']
+                  and (item.get('Options') or {}).get('parent') == desired['parent'])
+
+
+def one_per_parent_message(name, parent, others):
+    return ("Docker takes one macvlan or ipvlan network per parent interface, and network%s %s already use%s "
+            "'%s' (Docker's words: 'network ... is already using parent interface %s'). Put network '%s' on a VLAN of "
+            "its own instead: vlan_id: 10 makes its parent %s.10, as in seed 000; or give it another NIC"
+            % ('s' if len(others) > 1 else '', ', '.join("'%s'" % o for o in others), '' if len(others) > 1 else 's',
+               parent, parent, name, parent.split('.')[0]))
+
+
+def _ip(field, value):
+    try:
+        return str(ipaddress.ip_address(u'%s' % value))
+    except ValueError:
+        raise ValidationError("%s: '%s' is not an IP address; write it like 198.18.72.254" % (field, value),
+                              field, value)
+
+
+def _desired(params):
+    desired = dict((key, params.get(key)) for key in ('name',) + SETTINGS)
+    desired['driver'] = desired['driver'] or 'macvlan'
+    for key in ('subnet', 'ip_range'):
+        if desired[key]:
+            desired[key] = str(parse_network(key, desired[key]))
+    if desired['gateway']:
+        desired['gateway'] = _ip('gateway', desired['gateway'])
+    desired['aux_addresses'] = dict((name, _ip('aux_addresses.%s' % name, ip))
+                                    for name, ip in (desired['aux_addresses'] or {}).items())
+    if desired['driver'] not in UNDERLAY_DRIVERS:
+        raise ValidationError("driver '%s' is not an underlay driver; use macvlan or ipvlan" % desired['driver'],
+                              'driver', desired['driver'])
+    if desired['mode'] and desired['mode'] not in MODES[desired['driver']]:
+        raise ValidationError("mode '%s' is not a Docker %s mode; use one of %s" % (
+            desired['mode'], desired['driver'], ', '.join(MODES[desired['driver']])), 'mode', desired['mode'])
+    return desired
+
+
+def _refuse_changes(view, found, recreate):
+    if not recreate:
+        raise ValidationError("Docker network '%s' exists with other settings (%s); Docker cannot change a network "
+                              "in place. Fix the task to match, or set recreate: true to remove and re-create it "
+                              "(only while no container is attached)" % (view['name'], '; '.join(
+                                  '%s is %s, the task wants %s' % item for item in found)), found[0][0], found[0][2])
+    if view['containers']:
+        raise ValidationError("Docker network '%s' must be re-created (%s) but containers are attached: %s. Stop "
+                              "them or disconnect them (docker network disconnect) first" % (
+                                  view['name'], ', '.join(item[0] for item in found), ', '.join(view['containers'])),
+                              found[0][0], found[0][2])
+
+
+def reconcile_network(client, params, check_mode=False):
+    """Make Docker network params['name'] present (created, or read when it exists) or absent."""
+    desired = _desired(params)
+    raw = client.network(desired['name'])
+    before = network_view(raw) if raw else None
+    changes = []
+    if params.get('state') == 'absent':
+        if before is not None:
+            if before['containers']:
+                raise ValidationError("Docker network '%s' still has containers attached: %s. Stop or disconnect "
+                                      "them first; Docker removes no network in use" % (
+                                          desired['name'], ', '.join(before['containers'])), 'name', desired['name'])
+            changes.append({'action': 'remove', 'name': desired['name']})
+            if not check_mode:
+                client.remove_network(before['id'], desired['name'])
+        return _result(changes, before, None)
+
+    if before is not None:
+        found = differences(before, desired)
+        if not found:
+            return _result(changes, before, before)
+        _refuse_changes(before, found, params.get('recreate'))
+        changes.append({'action': 'remove', 'name': desired['name'], 'reason': ', '.join(item[0] for item in found)})
+    if not desired['parent'] or not desired['subnet']:
+        missing = 'parent' if not desired['parent'] else 'subnet'
+        raise ValidationError("Docker network '%s' does not exist and %s is not given; give parent and subnet to "
+                              "create it" % (desired['name'], missing), missing, None)
+    others = parent_users(client.networks(), desired)
+    if others:
+        raise ValidationError(one_per_parent_message(desired['name'], desired['parent'], others), 'parent',
+                              desired['parent'])
+    changes.append({'action': 'create', 'name': desired['name']})
+    after = dict(desired, id=None, containers=[], subnets=1)
+    if not check_mode:
+        if before is not None:
+            client.remove_network(before['id'], desired['name'])
+        try:
+            client.create_network(create_body(desired))
+        except DockerError as exc:
+            if 'already using parent interface' in exc.message:  # a network made between our list and create
+                raise ValidationError(one_per_parent_message(desired['name'], desired['parent'], ['(another)']),
+                                      'parent', desired['parent'])
+            raise
+        after = network_view(client.network(desired['name']))
+    return _result(changes, before, after)
+
+
+def _result(changes, before, after):
+    def shown(view):
+        return dict((key, view[key]) for key in ('name',) + SETTINGS) if view else {}
+    return {'changed': bool(changes), 'changes': changes, 'network': after,
+            'diff': {'before': shown(before), 'after': shown(after)}}
