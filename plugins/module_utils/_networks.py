@@ -324,7 +324,7 @@ def _same(field, ours, theirs):
         if field in ('subnet', 'ip_range'):
             return ipaddress.ip_network(u'%s' % ours, strict=False) == ipaddress.ip_network(u'%s' % theirs)
         if field == 'gateway' or field == 'shim_address':
-            return ipaddress.ip_address(u'%s' % str(ours).split('/')[0]) == ipaddress.ip_address(u'%s' % theirs)
+            return ipaddress.ip_address(u'%s' % str(ours).partition('/')[0]) == ipaddress.ip_address(u'%s' % theirs)
     except ValueError:
         return True  # ours is malformed: normalise_network says so, naming the field
     return str(ours) == str(theirs)

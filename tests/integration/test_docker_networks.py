@@ -66,12 +66,11 @@ def engine():
         stdout=open(root + '/dockerd.log', 'w'), stderr=subprocess.STDOUT, start_new_session=True)
     engine = Engine(root)
     try:
-        for _ in range(100):
-            if os.path.exists(engine.socket) and engine.docker('version', check=False).returncode == 0:
-                break
+        deadline = time.time() + 30
+        while not (os.path.exists(engine.socket) and engine.docker('version', check=False).returncode == 0):
+            if time.time() > deadline:
+                pytest.fail('dockerd did not start: %s' % open(root + '/dockerd.log').read()[-2000:])
             time.sleep(0.2)
-        else:
-            pytest.fail('dockerd did not start: %s' % open(root + '/dockerd.log').read()[-2000:])
         rootfs = os.path.join(root, 'rootfs')
         os.makedirs(os.path.join(rootfs, 'bin'))
         shutil.copy('/bin/busybox', os.path.join(rootfs, 'bin', 'busybox'))

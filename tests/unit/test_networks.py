@@ -398,22 +398,23 @@ def test_an_existing_docker_network_on_a_vlan_parent_keeps_that_parent_as_is():
     ('shim_address', '198.18.255.254', '198.18.244.254'),
 ])
 def test_a_definition_that_disagrees_with_the_docker_network_is_refused(field, value, docker_value):
-    exc = docker_fails([{'name': 'mynet', field: value, 'docker': {}}], field, [docker_value, 'cannot change a network in place'],
-                docker_views={'mynet': DOCKER_VIEW})
+    exc = docker_fails([{'name': 'mynet', field: value, 'docker': {}}], field,
+                       [docker_value, 'cannot change a network in place'], docker_views={'mynet': DOCKER_VIEW})
     assert exc.value == value
 
 
 def test_the_same_values_written_differently_agree():
-    result = normalise_networks([{'name': 'mynet', 'subnet': '198.18.240.0/20', 'gateway': '198.18.240.1', 'ip_range': ' 198.18.244.0/22',
-                                  'shim_address': '198.18.244.254', 'docker': {}}], docker_views={'mynet': DOCKER_VIEW})
+    result = normalise_networks([{'name': 'mynet', 'subnet': '198.18.240.0/20', 'gateway': '198.18.240.1',
+                                  'ip_range': ' 198.18.244.0/22', 'shim_address': '198.18.244.254', 'docker': {}}],
+                                docker_views={'mynet': DOCKER_VIEW})
     assert result['networks'][0]['ip_range'] == '198.18.244.0/22'
 
 
 def test_an_existing_docker_network_without_ip_range_or_aux_host_needs_them_given():
     docker_fails([{'name': 'mynet', 'docker': {}}], 'ip_range', ['no --ip-range', 'give ip_range'],
-          docker_views={'mynet': dict(DOCKER_VIEW, ip_range=None)})
+                 docker_views={'mynet': dict(DOCKER_VIEW, ip_range=None)})
     docker_fails([{'name': 'mynet', 'docker': {}}], 'shim_address', ["no aux address 'host'", 'give shim_address'],
-          docker_views={'mynet': dict(DOCKER_VIEW, aux_addresses={})})
+                 docker_views={'mynet': dict(DOCKER_VIEW, aux_addresses={})})
     result = normalise_networks([{'name': 'mynet', 'ip_range': '198.18.248.0/22', 'shim_address': '198.18.255.254',
                                   'docker': {}}], docker_views={'mynet': dict(DOCKER_VIEW, ip_range=None, aux_addresses={})})
     assert result['networks'][0]['shim_address_reserved'] is False
@@ -421,14 +422,15 @@ def test_an_existing_docker_network_without_ip_range_or_aux_host_needs_them_give
 
 def test_a_docker_network_of_another_driver_is_refused():
     docker_fails([{'name': 'mynet', 'docker': {}}], 'docker', ['bridge driver', 'only macvlan and ipvlan'],
-          docker_views={'mynet': dict(DOCKER_VIEW, driver='bridge')})
+                 docker_views={'mynet': dict(DOCKER_VIEW, driver='bridge')})
 
 
 def test_two_docker_networks_on_one_parent_point_to_vlans():
-    docker_fails([net(name='a', docker={}), net(name='b', subnet='198.18.0.0/20', gateway=None, ip_range='198.18.8.0/22',
-                                         shim_address='198.18.15.254', docker={})],
-          'parent', ['one macvlan or ipvlan network per parent interface', "network 'a'", 'vlan_id: 10', 'eth0.10'],
-          network='b')
+    second = net(name='b', subnet='198.18.0.0/20', gateway=None, ip_range='198.18.8.0/22', shim_address='198.18.15.254',
+                 docker={})
+    docker_fails([net(name='a', docker={}), second],
+                 'parent', ['one macvlan or ipvlan network per parent interface', "network 'a'", 'vlan_id: 10', 'eth0.10'],
+                 network='b')
     ok = normalise_networks([net(name='a', vlan_id=10, docker={}),
                              net(name='b', vlan_id=20, subnet='198.18.0.0/20', gateway=None, ip_range='198.18.8.0/22',
                                  shim_address='198.18.15.254', docker={})])
@@ -437,7 +439,7 @@ def test_two_docker_networks_on_one_parent_point_to_vlans():
 
 def test_create_false_needs_an_existing_network():
     docker_fails([net(docker={'create': False})], 'docker', ['does not exist and docker.create is false'],
-          docker_views={'mynet': None})
+                 docker_views={'mynet': None})
 
 
 @pytest.mark.parametrize('docker, words', [
