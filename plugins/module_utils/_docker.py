@@ -28,6 +28,7 @@ DEFAULT_HOST = 'unix:///var/run/docker.sock'
 UNDERLAY_DRIVERS = ('macvlan', 'ipvlan')
 MODE_OPTION = {'macvlan': 'macvlan_mode', 'ipvlan': 'ipvlan_mode'}
 MODES = {'macvlan': ('bridge', 'vepa', 'private', 'passthru'), 'ipvlan': ('l2', 'l3', 'l3s')}
+DEFAULT_MODES = {'macvlan': 'bridge', 'ipvlan': 'l2'}
 # the settings a network is made of; Docker cannot change any of them on an existing network
 SETTINGS = ('driver', 'parent', 'subnet', 'gateway', 'ip_range', 'aux_addresses', 'mode')
 
@@ -166,6 +167,8 @@ def differences(view, desired):
         if want in (None, '', {}):
             continue  # not named: whatever Docker has is fine
         have = view.get(key)
+        if key == 'mode' and have is None:
+            have = DEFAULT_MODES.get(view.get('driver'))  # Docker leaves the option out: the driver's default
         if key == 'aux_addresses':
             extra = dict((name, ip) for name, ip in want.items() if have.get(name) != ip)
             if extra:
