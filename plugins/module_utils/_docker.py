@@ -22,10 +22,10 @@ from ansible.module_utils.six.moves import http_client
 from ansible.module_utils.six.moves.urllib.parse import quote
 
 from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError, ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._networks import DRIVERS, one_per_parent_message
 from ansible_collections.underlay.network.plugins.module_utils._spec import parse_network
 
 DEFAULT_HOST = 'unix:///var/run/docker.sock'
-UNDERLAY_DRIVERS = ('macvlan', 'ipvlan')
 MODE_OPTION = {'macvlan': 'macvlan_mode', 'ipvlan': 'ipvlan_mode'}
 MODES = {'macvlan': ('bridge', 'vepa', 'private', 'passthru'), 'ipvlan': ('l2', 'l3', 'l3s')}
 DEFAULT_MODES = {'macvlan': 'bridge', 'ipvlan': 'l2'}
@@ -181,16 +181,8 @@ def differences(view, desired):
 def parent_users(networks, desired):
     """Other macvlan/ipvlan networks on the desired parent: Docker allows one network per parent interface."""
     return sorted(item['Name'] for item in networks
-                  if item.get('Driver') in UNDERLAY_DRIVERS and item.get('Name') != desired['name']
+                  if item.get('Driver') in DRIVERS and item.get('Name') != desired['name']
                   and (item.get('Options') or {}).get('parent') == desired['parent'])
-
-
-def one_per_parent_message(name, parent, others):
-    return ("Docker takes one macvlan or ipvlan network per parent interface, and network%s %s already use%s "
-            "'%s' (Docker's words: 'network ... is already using parent interface %s'). Put network '%s' on a VLAN of "
-            "its own instead: vlan_id: 10 makes its parent %s.10, as in seed 000; or give it another NIC"
-            % ('s' if len(others) > 1 else '', ', '.join("'%s'" % o for o in others), '' if len(others) > 1 else 's',
-               parent, parent, name, parent.split('.')[0]))
 
 
 def _ip(field, value):
@@ -211,7 +203,7 @@ def _desired(params):
         desired['gateway'] = _ip('gateway', desired['gateway'])
     desired['aux_addresses'] = dict((name, _ip('aux_addresses.%s' % name, ip))
                                     for name, ip in (desired['aux_addresses'] or {}).items())
-    if desired['driver'] not in UNDERLAY_DRIVERS:
+    if desired['driver'] not in DRIVERS:
         raise ValidationError("driver '%s' is not an underlay driver; use macvlan or ipvlan" % desired['driver'],
                               'driver', desired['driver'])
     if desired['mode'] and desired['mode'] not in MODES[desired['driver']]:

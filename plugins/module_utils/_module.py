@@ -28,7 +28,7 @@ class UnderlayModule(AnsibleModule):
             self.fail_json(msg=missing_required_lib('pyroute2'), exception=netlink.PYROUTE2_IMPORT_ERROR)
 
     def fail_from(self, exc):
-        details = dict((key, getattr(exc, key)) for key in ('field', 'value', 'code')
+        details = dict((key, getattr(exc, key)) for key in ('network', 'field', 'value', 'code')
                        if getattr(exc, key, None) is not None)
         self.fail_json(msg=exc.message, **details)
 

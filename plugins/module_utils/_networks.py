@@ -308,6 +308,15 @@ def _docker_options(name, docker):
     return {'name': docker_name, 'create': create}
 
 
+def one_per_parent_message(name, parent, others):
+    """Docker's one-network-per-parent rule, explained with the VLAN way out (validation and docker_network)."""
+    return ("Docker takes one macvlan or ipvlan network per parent interface, and network%s %s already use%s "
+            "'%s' (Docker's words: 'network ... is already using parent interface %s'). Put network '%s' on a VLAN of "
+            "its own instead: vlan_id: 10 makes its parent %s.10, as in seed 000; or give it another NIC"
+            % ('s' if len(others) > 1 else '', ', '.join("'%s'" % o for o in others), '' if len(others) > 1 else 's',
+               parent, parent, name, parent.split('.')[0]))
+
+
 def docker_name_of(raw):
     """The Docker network name a raw definition declares, or None (no docker key, or a malformed one)."""
     if not isinstance(raw, dict) or raw.get('docker') in (None, False):
@@ -407,11 +416,8 @@ def _cross_checks(networks):
                                        "on the same parent '%s'; give each network on one broadcast domain its own "
                                        "subnet" % (net['subnet'], other['subnet'], where, net['link_parent']))
             if net['docker'] and other['docker'] and net['link_parent'] == other['link_parent']:
-                raise NetworkError(net['name'], 'parent', net['parent'], "Docker takes one macvlan or ipvlan network "
-                                   "per parent interface, and %s is a Docker network on '%s' too (Docker would "
-                                   "say 'network ... is already using parent interface %s'). Give each network "
-                                   "its own VLAN, for example vlan_id: 10 (parent %s.10), as in seed 000"
-                                   % (where, net['link_parent'], net['link_parent'], net['parent']))
+                raise NetworkError(net['name'], 'parent', net['parent'], one_per_parent_message(
+                    net['name'], net['link_parent'], [other['name']]))
             if _ip_network(net['ip_range']).overlaps(_ip_network(other['ip_range'])):
                 raise NetworkError(net['name'], 'ip_range', net['ip_range'], "ip_range %s overlaps ip_range %s of %s; "
                                    "the host routes each range through its own shim, so the ranges must not "

@@ -223,10 +223,9 @@ field:
   type: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.underlay.network.plugins.module_utils._docker import DockerClient, network_view
 from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError
+from ansible_collections.underlay.network.plugins.module_utils._module import UnderlayModule
 from ansible_collections.underlay.network.plugins.module_utils._networks import docker_name_of, normalise_networks
 
 
@@ -253,18 +252,15 @@ def _view_or_none(raw):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(networks=dict(type='list', elements='dict', required=True),
-                           docker_host=dict(type='str', default='unix:///var/run/docker.sock')),
-        supports_check_mode=True,
-    )
+    module = UnderlayModule(dict(
+        networks=dict(type='list', elements='dict', required=True),
+        docker_host=dict(type='str', default='unix:///var/run/docker.sock'),
+    ), needs_pyroute2=False)  # pure validation; it reports whether pyroute2 is there instead
     try:
         views = _docker_views(module.params['networks'], module.params['docker_host'])
         result = normalise_networks(module.params['networks'], docker_views=views)
     except UnderlayError as exc:
-        details = dict((key, getattr(exc, key)) for key in ('network', 'field', 'value', 'code')
-                       if getattr(exc, key, None) is not None)
-        module.fail_json(msg=exc.message, **details)
+        module.fail_from(exc)
     result['pyroute2'] = _pyroute2()
     module.exit_json(changed=False, **result)
 
