@@ -24,6 +24,7 @@ from ansible.module_utils.six.moves.urllib.parse import quote
 from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError, ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._networks import DRIVERS, one_per_parent_message
 from ansible_collections.underlay.network.plugins.module_utils._spec import parse_network
+from ansible_collections.underlay.network.plugins.module_utils._vocabulary import DOCKER_LABEL
 
 DEFAULT_HOST = 'unix:///var/run/docker.sock'
 MODE_OPTION = {'macvlan': 'macvlan_mode', 'ipvlan': 'ipvlan_mode'}
@@ -156,7 +157,7 @@ def create_body(desired):
         options[MODE_OPTION[desired['driver']]] = desired['mode']
     return {'Name': desired['name'], 'Driver': desired['driver'], 'CheckDuplicate': True,
             'IPAM': {'Driver': 'default', 'Config': [config]}, 'Options': options,
-            'Labels': {'underlay.network.managed': 'true'}}
+            'Labels': {DOCKER_LABEL: 'true'}}
 
 
 def differences(view, desired):

@@ -11,6 +11,8 @@ __metaclass__ = type
 
 import errno
 
+from ansible_collections.underlay.network.plugins.module_utils._vocabulary import KERNEL_MODULES
+
 
 class UnderlayError(Exception):
     """An error meant for the user: the message names the field, the value and the fix."""
@@ -80,7 +82,7 @@ def translate(code, action, link, hint=None):
                            code, field='name', value=link.get('name'))
     if code == errno.ENODEV:
         return KernelError("cannot %s %s: parent '%s' does not exist in %s; create the parent first or "
-                           "fix parent/parent_netns" % (action, where, parent, _ns_words(link.get('parent_netns'))),
+                           "fix parent/parent_netns" % (action, where, parent, ns_words(link.get('parent_netns'))),
                            code, field='parent', value=parent)
     if code in (errno.EPERM, errno.EACCES):
         return KernelError("cannot %s %s: permission denied; run the task as root (become: true) or "
@@ -93,10 +95,10 @@ def translate(code, action, link, hint=None):
 
 
 def _module_for(kind):
-    return {'vlan': '8021q'}.get(kind, kind)
+    return KERNEL_MODULES.get(kind, kind)
 
 
-def _ns_words(netns):
+def ns_words(netns):
     return "namespace '%s'" % netns if netns else 'the root namespace'
 
 

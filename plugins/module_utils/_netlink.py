@@ -53,11 +53,14 @@ NLA_F_NESTED = 0x8000
 NLA_TYPE_MASK = 0x3fff
 
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK = 1, 3, 4, 5
-IFLA_MASTER, IFLA_OPERSTATE, IFLA_LINKINFO = 10, 16, 18
+IFLA_MASTER, IFLA_OPERSTATE, IFLA_LINKINFO, IFLA_IFALIAS = 10, 16, 18, 20
 IFLA_NET_NS_FD, IFLA_EXT_MASK, IFLA_LINK_NETNSID = 28, 29, 37
 IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
 RTEXT_FILTER_SKIP_STATS = 1 << 3
-IFA_ADDRESS, IFA_LOCAL = 1, 2
+# rtm_protocol of the routes this collection owns (unassigned in /etc/iproute2/rt_protos; `ip route` shows 209)
+RTPROT_UNDERLAY = 209
+IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS = 1, 2, 8
+IFA_F_NODAD, IFA_F_TENTATIVE = 0x02, 0x40
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_TABLE = 1, 4, 5, 6, 7, 15
 
 _HEADER = struct.Struct('=IHHII')      # nlmsghdr: length, type, flags, seq, pid
@@ -202,6 +205,7 @@ def decode_link(payload):
         'link_netnsid': _optional(attrs, IFLA_LINK_NETNSID, as_s32),
         'master': _optional(attrs, IFLA_MASTER, as_u32),
         'operstate': _optional(attrs, IFLA_OPERSTATE, as_u8),
+        'alias': _optional(attrs, IFLA_IFALIAS, as_string) or None,
         'data': data,
     }
 
@@ -211,11 +215,12 @@ def _address(family, payload):
 
 
 def decode_address(payload):
-    family, prefixlen, _flags, scope, index = _IFADDR.unpack_from(payload)
+    family, prefixlen, flags, scope, index = _IFADDR.unpack_from(payload)
     attrs = parse_attrs(payload, _IFADDR.size)
+    flags = _optional(attrs, IFA_FLAGS, as_u32) or flags
     # On point-to-point links IFA_ADDRESS is the peer; IFA_LOCAL is ours when present.
     raw = attrs.get(IFA_LOCAL, attrs.get(IFA_ADDRESS))
-    return {'index': index, 'family': family, 'prefixlen': prefixlen, 'scope': scope,
+    return {'index': index, 'family': family, 'prefixlen': prefixlen, 'scope': scope, 'flags': flags,
             'address': _address(family, raw) if raw else None}
 
 
@@ -260,6 +265,24 @@ def remove_namespace(name):
 def namespace_fd(name):
     """An open fd of a namespace, for IFLA_NET_NS_FD; None means the one we run in."""
     return os.open(os.path.join(NETNS_RUN_DIR, name) if name else '/proc/self/ns/net', os.O_RDONLY)
+
+
+class in_namespace:  # pylint: disable=invalid-name
+    """`with in_namespace(name):` runs the block inside that network namespace (for /proc/sys/net)."""
+
+    def __init__(self, netns):
+        self.netns = netns
+
+    def __enter__(self):
+        if self.netns is not None:
+            if not namespace_exists(self.netns):
+                raise NetlinkError(errno.ENOENT, "namespace '%s' does not exist" % self.netns)
+            pyroute2_netns.pushns(self.netns)
+        return self
+
+    def __exit__(self, *exc):
+        if self.netns is not None:
+            pyroute2_netns.popns()
 
 
 def _route_socket(netns):
@@ -436,8 +459,10 @@ def new_link(name, parent_index, kind, info_data, mtu=None, macaddress=None, net
     return RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, body
 
 
-def set_link(index, kind=None, info_data=None, mtu=None, macaddress=None, up=None):
+def set_link(index, kind=None, info_data=None, mtu=None, macaddress=None, up=None, alias=None):
     attrs = []
+    if alias is not None:
+        attrs.append(string(IFLA_IFALIAS, alias))  # '' clears it
     if mtu is not None:
         attrs.append(u32(IFLA_MTU, mtu))
     if macaddress is not None:
@@ -462,14 +487,18 @@ def del_link(index):
     return RTM_DELLINK, 0, ifinfo(index)
 
 
-def _addr_body(index, interface):
+def _addr_body(index, interface, flags=0):
     family = socket.AF_INET if interface.version == 4 else socket.AF_INET6
     packed = interface.ip.packed
-    return ifaddr(family, interface.network.prefixlen, index) + attr(IFA_LOCAL, packed) + attr(IFA_ADDRESS, packed)
+    body = _IFADDR.pack(family, interface.network.prefixlen, flags & 0xff, 0, index)
+    body += attr(IFA_LOCAL, packed) + attr(IFA_ADDRESS, packed)
+    return body + (u32(IFA_FLAGS, flags) if flags else b'')
 
 
-def add_address(index, interface):
-    return RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, _addr_body(index, interface)
+def add_address(index, interface, nodad=False):
+    """`nodad`: an IPv6 address usable at once, not tentative while duplicate detection runs."""
+    flags = IFA_F_NODAD if nodad and interface.version == 6 else 0
+    return RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, _addr_body(index, interface, flags)
 
 
 RT_SCOPE_UNIVERSE, RT_SCOPE_LINK = 0, 253

@@ -23,18 +23,16 @@ import re
 from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._spec import (
     IFNAMSIZ, check_ifname, parse_network)
+from ansible_collections.underlay.network.plugins.module_utils._vocabulary import (
+    IPVLAN_MODES, KERNEL_MODULES, NETWORK_DRIVERS, NETWORK_MODES)
 
-DRIVERS = ('macvlan', 'ipvlan')
-MACVLAN_MODES = ('bridge', 'vepa')
-IPVLAN_MODES = ('l2', 'l3', 'l3s')
+DRIVERS = NETWORK_DRIVERS
 # macvlan modes in which the host's shim can never talk to the containers' ports
 _MACVLAN_UNREACHABLE = {
     'private': 'private ports never talk to each other, so the shim could not reach the containers',
     'passthru': 'a passthru parent takes a single port, so the shim and the containers cannot share it',
     'source': 'source-mode ports only accept frames from listed MAC addresses',
 }
-# kernel modules behind each driver (what the kernel_modules role loads)
-KERNEL_MODULES = {'macvlan': 'macvlan', 'ipvlan': 'ipvlan', 'vlan': '8021q'}
 FIELDS = ('name', 'driver', 'parent', 'vlan_id', 'subnet', 'gateway', 'ip_range', 'shim_address',
           'shim_address_reserved', 'shim_name', 'mode', 'metric', 'verify_targets', 'docker')
 _SHIM_SUFFIX = '-shim'
@@ -264,7 +262,7 @@ def _mode(name, driver, mode):
         if mode in _MACVLAN_UNREACHABLE:
             raise NetworkError(name, 'mode', mode, "mode '%s' cannot work with a host shim: %s; use bridge (the "
                                "default)" % (mode, _MACVLAN_UNREACHABLE[mode]))
-        if mode not in MACVLAN_MODES:
+        if mode not in NETWORK_MODES['macvlan']:
             raise NetworkError(name, 'mode', mode, "mode '%s' is not a macvlan mode; use bridge (the default) or "
                                "vepa" % (mode,))
         return mode

@@ -3,11 +3,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The host shim: a macvlan/ipvlan port of the host on the parent, with a host address and
+"""The host shim: a macvlan/ipvlan port of the host on the parent, with host addresses and
 on-link routes to the container ranges, so the host reaches its own children.
 
-The link goes through the link engine; this adds the address safety checks and the routes.
-Routes are marked with their own protocol number, so the shim only ever removes routes it made.
+A shim is one desired link for the engine: its addresses and its routes are attributes of that
+link (routes carry protocol 209, so only routes we made are ever removed), and the link carries
+the ownership mark. This file validates a shim, checks it cannot cut the host off, and turns it
+into that LinkSpec; host_shim and host_networks both apply it through one Transaction.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,41 +17,38 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
-import socket
+import os
 
 from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils._engine import Snapshot, port_siblings, reconcile
-from ansible_collections.underlay.network.plugins.module_utils._errors import (
-    KernelError, UnderlayError, ValidationError, translate)
+from ansible_collections.underlay.network.plugins.module_utils._engine import Transaction
+from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
+from ansible_collections.underlay.network.plugins.module_utils._plan import port_siblings
+from ansible_collections.underlay.network.plugins.module_utils._read import Snapshot
 from ansible_collections.underlay.network.plugins.module_utils._spec import (
-    build_spec, check_netns, parse_interface, parse_network)
-
-SHIM_MODES = {'macvlan': ('bridge', 'private', 'vepa', 'passthru', 'source'), 'ipvlan': ('l2', 'l3', 'l3s')}
-
-# rtm_protocol of the routes the shim owns (unassigned in /etc/iproute2/rt_protos; `ip route` shows 209)
-RTPROT_UNDERLAY = 209
+    build_spec, check_netns, normalise_routes, parse_interface, parse_network)
+from ansible_collections.underlay.network.plugins.module_utils._vocabulary import OWNER_MARK, SHIM_MODES
 
 
-def _address(value):
-    """The shim's host address; a bare address means /32 (or /128)."""
-    if value is None:
-        return None
-    interface = parse_interface('address', value)
+def _address(field, value):
+    """A host address of the shim; a bare address means /32 (or /128)."""
+    interface = parse_interface(field, value)
     if interface.ip.is_multicast or interface.ip.is_unspecified or interface.ip.is_loopback:
-        raise ValidationError("address: '%s' is not a unicast host address; give the host's shim IP, "
-                              "for example 198.18.244.254" % value, 'address', value)
+        raise ValidationError("%s: '%s' is not a unicast host address; give the host's shim IP, "
+                              "for example 198.18.244.254" % (field, value), field, value)
     return interface
 
 
-def _routes(values, address):
+def _routes(values, addresses):
     routes = []
+    families = set(address.version for address in addresses)
     for value in values or ():
         network = parse_network('routes', value)
-        if address is not None and network.version != address.version:
-            raise ValidationError("routes: %s is IPv%d but the shim address %s is IPv%d; give ranges of the "
-                                  "address's family (or a second shim)" % (network, network.version, address,
-                                                                           address.version), 'routes', value)
+        if addresses and network.version not in families:
+            raise ValidationError("routes: %s is IPv%d but the shim has no IPv%d address (%s); give ranges of the "
+                                  "address's family, or an address of this family too"
+                                  % (network, network.version, network.version,
+                                     ', '.join(str(a) for a in addresses)), 'routes', value)
         if network.prefixlen == 0:
             raise ValidationError("routes: %s would send all traffic through the shim; list the container "
                                   "ranges only" % network, 'routes', value)
@@ -58,180 +57,119 @@ def _routes(values, address):
     return routes
 
 
+def controller_addresses(given=None):
+    """The address(es) the controller reaches this host from: given, or the peer of our SSH session."""
+    if given:
+        return [ipaddress.ip_address(u'%s' % value) for value in given]
+    for variable in ('SSH_CONNECTION', 'SSH_CLIENT'):
+        words = os.environ.get(variable, '').split()
+        if words:
+            try:
+                return [ipaddress.ip_address(u'%s' % words[0].split('%')[0])]
+            except ValueError:
+                continue
+    return []
+
+
 class ShimSpec:
+    """Validated shim parameters: those of host_shim, or `addresses` (one per subnet) from host_networks."""
+
     def __init__(self, params):
+        self.name = params.get('name')
+        self.parent = params.get('parent')
         self.netns = check_netns('netns', params.get('netns'))
         self.state = params.get('state') or 'present'
         self.kind = params.get('kind') or 'macvlan'
-        self.address = _address(params.get('address'))
-        self.routes = _routes(params.get('routes'), self.address)
+        given = params.get('addresses') or ([params['address']] if params.get('address') else [])
+        self.addresses = [_address('address', value) for value in given]
+        self.routes = _routes(params.get('routes'), self.addresses)
         self.metric = params.get('metric') or 0
         self.allow_overlap = bool(params.get('allow_overlap'))
-        if self.state == 'present' and self.address is None:
+        self.mode = params.get('mode')
+        self.change_siblings = bool(params.get('change_siblings'))
+        if self.state == 'present' and not self.addresses:
             raise ValidationError("address is required with state present: give the host's shim IP "
                                   "(a bare address means /32)", 'address', None)
-        mode = params.get('mode')
-        if mode and mode not in SHIM_MODES[self.kind]:
-            raise ValidationError("mode '%s' is not a %s mode: use one of %s" % (mode, self.kind, ', '.join(SHIM_MODES[self.kind])),
-                                  'mode', mode)
+        if self.mode and self.mode not in SHIM_MODES[self.kind]:
+            raise ValidationError("mode '%s' is not a %s mode: use one of %s"
+                                  % (self.mode, self.kind, ', '.join(SHIM_MODES[self.kind])), 'mode', self.mode)
         if self.metric < 0:
             raise ValidationError("metric %d is negative; give 0 or more" % self.metric, 'metric', self.metric)
-        self.params = params
+        self.controllers = controller_addresses(params.get('controller_address'))
 
-    def link_spec(self, mode):
-        params = dict(self.params, parent_netns=self.netns, admin_state='up', recreate=False,
-                      addresses=[str(self.address)] if self.address else None, mode=mode)
-        options = KINDS[self.kind].normalise(params) if self.state == 'present' else {}
-        return build_spec(self.kind, params, options)
+    def link_spec(self, snapshot):
+        """The shim as the engine's desired link, its mode inherited from the parent's ports when not given."""
+        if self.state == 'absent':
+            return build_spec(self.kind, dict(name=self.name, netns=self.netns, state='absent'), {})
+        params = dict(name=self.name, parent=self.parent, netns=self.netns, parent_netns=self.netns,
+                      admin_state='up', mode=self._mode(snapshot), change_siblings=self.change_siblings,
+                      addresses=[str(address) for address in self.addresses])
+        spec = build_spec(self.kind, params, KINDS[self.kind].normalise(params))
+        spec.routes = normalise_routes([str(network) for network in self.routes], self.metric)
+        spec.alias = OWNER_MARK
+        spec.nodad = True  # the host address is usable when the task returns
+        return spec
 
-    def wanted_routes(self):
-        return sorted('%s' % network for network in self.routes) if self.state == 'present' else []
+    def _mode(self, snapshot):
+        """ipvlan mode is per parent: a shim without a mode takes its siblings' (l2 when it has none)."""
+        if self.mode:
+            return self.mode
+        if self.kind == 'macvlan':
+            return 'bridge'  # the kernel default, vepa, cannot talk to bridge-mode children
+        probe = build_spec('ipvlan', dict(name=self.name, parent=self.parent, netns=self.netns,
+                                          parent_netns=self.netns), {})
+        siblings = port_siblings(probe, {self.netns: snapshot})
+        return KINDS['ipvlan'].read(siblings[0][1])['mode'] if siblings else 'l2'
 
+    def check_safety(self, snapshot, ours=()):
+        """Refuse what would cut the host off or hijack an address, before anything changes.
 
-def _owned_routes(snapshot_routes, oif):
-    return sorted('%s/%d' % (route['dst'], route['dst_len']) for route in snapshot_routes
-                  if route['oif'] == oif and route['proto'] == RTPROT_UNDERLAY and route['table'] == netlink.RT_TABLE_MAIN
-                  and route['dst'] is not None)
+        `ours`: names of links whose addresses may be this shim's (other shims of the same run are
+        checked against each other by the network validation).
+        """
+        if self.allow_overlap or self.state != 'present':
+            return
+        fix = "narrow the range to the containers' ip range, or set allow_overlap: true"
+        for route in snapshot.routes or ():
+            if route['dst_len'] == 0 and route['gateway'] and route['table'] == netlink.RT_TABLE_MAIN:
+                self._refuse_capture(ipaddress.ip_address(u'%s' % route['gateway']), 'the default gateway %s', fix,
+                                     'routing it through the shim would cut the host off')
+        for address in self.controllers:
+            self._refuse_capture(address, 'the address %s the controller connects from', fix,
+                                 'Ansible would lose this host in the middle of the run')
+        parent = snapshot.links.get(self.parent)
+        if parent is not None:
+            for text in snapshot.addresses_of(parent):
+                self._refuse_capture(ipaddress.ip_interface(u'%s' % text).ip, "%%s, the parent '%s''s own address"
+                                     % parent['name'], fix, None)
+        for index, texts in snapshot.addresses.items():
+            owner = snapshot.by_index.get(index, {}).get('name', index)
+            if owner == self.name or owner in ours:
+                continue
+            for text in texts:
+                ip = ipaddress.ip_interface(u'%s' % text).ip
+                for address in self.addresses:
+                    if ip == address.ip:
+                        raise ValidationError(
+                            "address: %s is already used by '%s' on this host; give the shim an unused address "
+                            "(with Docker, the one reserved as aux address 'host'), or set allow_overlap: true"
+                            % (address.ip, owner), 'address', str(address))
 
-
-def _read(netns):
-    with netlink.Netlink(netns) as sock:
-        snapshot = Snapshot.read(sock)
-        routes = sock.routes(socket.AF_INET) + sock.routes(socket.AF_INET6)
-    return snapshot, routes
-
-
-def _safety(shim, snapshot, routes, shim_index):
-    """Refuse what would cut the host off or hijack an address, before anything changes."""
-    if shim.allow_overlap or shim.state != 'present':
-        return
-    parent = snapshot.links.get(shim.params.get('parent'))
-    for route in routes:
-        if route['dst_len'] == 0 and route['gateway'] and route['table'] == netlink.RT_TABLE_MAIN:
-            gateway = ipaddress.ip_address(u'%s' % route['gateway'])
-            for network in shim.routes:
-                if gateway in network:
-                    raise ValidationError(
-                        "routes: %s contains the default gateway %s; routing it through the shim would cut the "
-                        "host off. Narrow the range to the containers' ip range, or set allow_overlap: true"
-                        % (network, gateway), 'routes', str(network))
-    if parent is not None:
-        for text in snapshot.addresses_of(parent):
-            ip = ipaddress.ip_interface(u'%s' % text).ip
-            for network in shim.routes:
-                if ip in network:
-                    raise ValidationError(
-                        "routes: %s contains %s, the parent '%s''s own address; narrow the range to the "
-                        "containers' ip range, or set allow_overlap: true" % (network, ip, parent['name']),
-                        'routes', str(network))
-    for index, texts in snapshot.addresses.items():
-        if index == shim_index:
-            continue
-        for text in texts:
-            if ipaddress.ip_interface(u'%s' % text).ip == shim.address.ip:
-                owner = snapshot.by_index.get(index, {}).get('name', index)
-                raise ValidationError(
-                    "address: %s is already used by '%s' on this host; give the shim an unused address (with "
-                    "Docker, the one reserved as aux address 'host'), or set allow_overlap: true"
-                    % (shim.address.ip, owner), 'address', str(shim.address))
-
-
-def _inherited_mode(shim, snapshot):
-    """ipvlan mode is per parent: a shim without a mode takes its siblings' (l2 when it has none)."""
-    if shim.params.get('mode') or shim.state != 'present':
-        return shim.params.get('mode')
-    if shim.kind == 'macvlan':
-        return 'bridge'  # the kernel default, vepa, cannot talk to bridge-mode children
-    probe = shim.link_spec('l2')
-    siblings = port_siblings(probe, {shim.netns: snapshot})
-    return KINDS['ipvlan'].read(siblings[0][1])['mode'] if siblings else 'l2'
+    def _refuse_capture(self, ip, what, fix, why):
+        for network in self.routes:
+            if ip.version == network.version and ip in network:
+                raise ValidationError("routes: %s contains %s%s; %s" % (
+                    network, what % ip, '; ' + why if why else '', fix), 'routes', str(network))
 
 
 def reconcile_shim(params, check_mode=False):
+    """The host_shim module: one shim, planned and applied as one transaction."""
     shim = ShimSpec(params)
-    if not netlink.namespace_exists(shim.netns):
-        if check_mode or shim.state == 'absent':
-            snapshot, routes = Snapshot(shim.netns, [], []), []
-        else:
-            raise ValidationError("netns: namespace '%s' does not exist; create it first (underlay.network.netns)"
-                                  % shim.netns, 'netns', shim.netns)
-    else:
-        snapshot, routes = _read(shim.netns)
-    current = snapshot.links.get(params['name'])
-    _safety(shim, snapshot, routes, current['index'] if current else None)
-    spec = shim.link_spec(_inherited_mode(shim, snapshot))
-
-    before_routes = _owned_routes(routes, current['index']) if current else []
-    after_routes = shim.wanted_routes()
-    route_changes = [{'action': 'remove route', 'route': r, 'name': spec.name, 'netns': spec.netns}
-                     for r in before_routes if r not in after_routes]
-    route_changes += [{'action': 'add route', 'route': r, 'name': spec.name, 'netns': spec.netns, 'metric': shim.metric}
-                      for r in after_routes if r not in before_routes]
-    if current and shim.state == 'present':
-        # a changed metric: the kernel keys routes by metric too, so replace each route
-        metrics = dict(('%s/%d' % (r['dst'], r['dst_len']), r['priority']) for r in routes
-                       if r['oif'] == current['index'] and r['proto'] == RTPROT_UNDERLAY)
-        for route in after_routes:
-            if route in before_routes and metrics.get(route) != shim.metric:
-                route_changes.append({'action': 'set route metric', 'route': route, 'name': spec.name,
-                                      'netns': spec.netns, 'before': metrics.get(route), 'after': shim.metric})
-
-    if shim.state == 'absent':
-        if route_changes and not check_mode:
-            _apply_routes(shim, route_changes, current['index'], routes)  # routes first, then the link
-        link_result = reconcile([spec], check_mode)[0]
-    else:
-        link_result = reconcile([spec], check_mode)[0]
-        if route_changes and not check_mode:
-            try:
-                # the engine read the link back: its index is in the result, no second dump needed
-                _apply_routes(shim, route_changes, link_result['link']['index'], routes)
-            except UnderlayError:
-                if any(change['action'] == 'create' for change in link_result['changes']):
-                    # the task made the link: take it away again rather than leave a half shim
-                    reconcile([build_spec(shim.kind, dict(name=spec.name, netns=spec.netns, state='absent'), {})])
-                raise
-
-    if not check_mode:
-        snapshot, routes = _read(shim.netns) if netlink.namespace_exists(shim.netns) else (snapshot, [])
-        link = snapshot.links.get(spec.name)
-        final_routes = _owned_routes(routes, link['index']) if link else []
-        if final_routes != after_routes:
-            raise KernelError("the kernel did not keep the shim's routes on '%s': read back %s, wanted %s"
-                              % (spec.name, final_routes, after_routes))
-    else:
-        final_routes = after_routes
-    changes = link_result['changes'] + route_changes
-    link_view = link_result['link']
-    return {
-        'changed': bool(changes),
-        'changes': changes,
-        'link': link_view,
-        'address': str(shim.address) if shim.address and shim.state == 'present' else None,
-        'routes': final_routes,
-        'diff': {'before': dict(link_result['diff']['before'], routes=before_routes) if current else {},
-                 'after': dict(link_result['diff']['after'], routes=final_routes) if shim.state == 'present' else {}},
-        'warnings': link_result['warnings'],
-    }
-
-
-def _apply_routes(shim, changes, oif, routes):
-    metrics = dict(('%s/%d' % (r['dst'], r['dst_len']), r['priority']) for r in routes if r['oif'] == oif)
-    requests = []
-    for change in changes:
-        network = ipaddress.ip_network(u'%s' % change['route'])
-        family = socket.AF_INET if network.version == 4 else socket.AF_INET6
-        args = (family, str(network.network_address), network.prefixlen, oif)
-        if change['action'] in ('remove route', 'set route metric'):
-            old = netlink.del_route(*(args + (metrics.get(change['route'], 0), RTPROT_UNDERLAY)))
-            requests.append(netlink.Request(*old, tag=change))
-        if change['action'] in ('add route', 'set route metric'):
-            new = netlink.add_route(*(args + (shim.metric, RTPROT_UNDERLAY)))
-            requests.append(netlink.Request(*new, tag=change))
-    with netlink.Netlink(shim.netns) as sock:
-        try:
-            sock.run(requests)
-        except netlink.BatchError as exc:
-            change = exc.request.tag
-            raise translate(exc.error.code, '%s %s via' % (change['action'], change['route']),
-                            {'kind': shim.kind, 'name': change['name'], 'netns': change['netns']})
+    with Transaction(check_mode=check_mode, namespaces=[shim.netns], routes=True) as tx:
+        snapshot = tx.before.get(shim.netns) or Snapshot(shim.netns, [], [], routes=[])
+        shim.check_safety(snapshot)
+        tx.plan([shim.link_spec(snapshot)])
+        tx.apply()
+        result = tx.results()[0]
+    return dict(result, address=', '.join(str(a) for a in shim.addresses) if shim.state == 'present' else None,
+                routes=[item['route'] for item in (result['link'] or {}).get('routes', [])])

@@ -18,6 +18,8 @@ import re
 
 from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
 
+IPV6_DEFAULT_METRIC = 1024  # what IPv6 stores for a route metric of 0 (IP6_RT_PRIO_USER)
+
 IFNAMSIZ = 15  # the kernel's limit on interface names, without the trailing NUL
 _BAD_NAME = re.compile(r'[\s/:]')
 _MAC = re.compile(r'^([0-9a-f]{2}:){5}[0-9a-f]{2}$')
@@ -40,11 +42,12 @@ class LinkSpec:
     """One desired link. `None` for mtu/macaddress/addresses means 'leave as it is'."""
 
     __slots__ = ('kind', 'name', 'netns', 'parent', 'parent_netns', 'state', 'admin_state',
-                 'mtu', 'macaddress', 'addresses', 'options', 'recreate', 'change_siblings')
+                 'mtu', 'macaddress', 'addresses', 'options', 'recreate', 'change_siblings',
+                 'alias', 'routes', 'nodad')
 
     def __init__(self, kind, name, parent, netns=None, parent_netns=None, state='present',
                  admin_state='up', mtu=None, macaddress=None, addresses=None, options=None,
-                 recreate=False, change_siblings=False):
+                 recreate=False, change_siblings=False, alias=None, routes=None, nodad=False):
         self.kind = kind
         self.name = name
         self.parent = parent
@@ -58,7 +61,10 @@ class LinkSpec:
         self.options = options or {}
         self.recreate = recreate
         self.change_siblings = change_siblings  # may a per-parent option (ipvlan mode) change the siblings too
-
+        self.alias = alias  # IFLA_IFALIAS, the ownership mark; None: leave it as it is
+        # {destination: metric}: the exact set of our (protocol 209) routes through the link; None: unmanaged
+        self.routes = routes
+        self.nodad = nodad  # IPv6 addresses usable at once (no duplicate address detection)
     @property
     def identity(self):
         return (self.netns, self.name)
@@ -71,9 +77,11 @@ class LinkSpec:
         """The desired state as the diff shows it (unmanaged attributes left out)."""
         view = {'kind': self.kind, 'name': self.name, 'netns': self.netns, 'parent': self.parent,
                 'parent_netns': self.parent_netns, 'admin_state': self.admin_state}
-        for field in ('mtu', 'macaddress', 'addresses'):
+        for field in ('mtu', 'macaddress', 'addresses', 'alias'):
             if getattr(self, field) is not None:
                 view[field] = list(self.addresses) if field == 'addresses' else getattr(self, field)
+        if self.routes is not None:
+            view['routes'] = route_list(self.routes)
         view.update((key, list(value) if isinstance(value, tuple) else value)
                     for key, value in self.options.items() if value is not None)
         return view
@@ -191,3 +199,22 @@ def build_spec(kind, params, options, default_name=None):
         macaddress=check_mac('macaddress', params.get('macaddress')),
         addresses=normalise_addresses(params.get('addresses')), options=options,
         recreate=bool(params.get('recreate')), change_siblings=bool(params.get('change_siblings')))
+
+
+def normalise_routes(values, metric=0):
+    """Destinations (CIDR strings) -> {destination: metric as the kernel stores it}."""
+    routes = {}
+    for value in values:
+        network = parse_network('routes', value)
+        routes[str(network)] = metric or (IPV6_DEFAULT_METRIC if network.version == 6 else 0)
+    return routes
+
+
+def route_list(routes):
+    """{destination: metric} as the sorted list results show: [{'route': ..., 'metric': ...}]."""
+    return [{'route': dst, 'metric': metric} for dst, metric in sorted(routes.items(), key=_route_key)]
+
+
+def _route_key(item):
+    network = ipaddress.ip_network(u'%s' % item[0])
+    return (network.version, network.network_address, network.prefixlen)

@@ -81,7 +81,7 @@ links:
             mode: bridge, nopromisc: null, source_macs: null}]
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._engine import describe_links
+from ansible_collections.underlay.network.plugins.module_utils._read import describe_links
 from ansible_collections.underlay.network.plugins.module_utils._errors import KernelError, UnderlayError
 from ansible_collections.underlay.network.plugins.module_utils._module import UnderlayModule
 

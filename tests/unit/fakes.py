@@ -29,7 +29,7 @@ import socket
 import struct
 
 from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils._engine import Snapshot
+from ansible_collections.underlay.network.plugins.module_utils._read import Snapshot
 from ansible_collections.underlay.network.plugins.module_utils._kinds import (
     IFLA_MACVLAN_FLAGS, IFLA_MACVLAN_MACADDR, IFLA_MACVLAN_MACADDR_DATA, IFLA_MACVLAN_MACADDR_MODE, IFLA_MACVLAN_MODE,
     KINDS, MACVLAN_MACADDR_SET, MACVLAN_MODE_VALUES)

@@ -15,7 +15,10 @@ import errno
 import pytest
 
 from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils._engine import Applier, Snapshot, plan_link, reconcile
+from ansible_collections.underlay.network.plugins.module_utils._apply import Applier
+from ansible_collections.underlay.network.plugins.module_utils._engine import reconcile
+from ansible_collections.underlay.network.plugins.module_utils._plan import plan_link
+from ansible_collections.underlay.network.plugins.module_utils._read import Snapshot
 from ansible_collections.underlay.network.plugins.module_utils._errors import KernelError, ValidationError
 
 from ansible_collections.underlay.network.tests.unit.fakes import (
@@ -322,7 +325,7 @@ def test_a_value_the_kernel_keeps_is_caught_by_verification(kernel):
         reconcile([macvlan_spec(mode='private')])
     assert exc.value.message == ("the kernel did not apply every change to macvlan 'mv0' in the root namespace: "
                                  "still to do: set mode bridge -> private; the kernel accepted the request but kept "
-                                 "its own value (driver or kernel version limits)")
+                                 "its own value (driver or kernel version limits); nothing was left changed")
 
 
 def test_failure_mid_apply_undoes_what_was_created(kernel):
@@ -343,7 +346,7 @@ def test_a_refusal_undoes_requests_of_the_same_batch_that_succeeded(kernel):
         reconcile([macvlan_spec(macaddress='02:00:5e:10:00:01'), macvlan_spec(name='mv1')])
     assert exc.value.message == ("cannot create macvlan 'mv0' in the root namespace: MAC address 02:00:5e:10:00:01 "
                                  "is already used by another port on parent 'eth0'; choose another macaddress or "
-                                 "leave it out to get a random one")
+                                 "leave it out to get a random one; nothing was left changed")
     assert (exc.value.code, exc.value.field) == (errno.EADDRINUSE, 'macaddress')
     assert [what['name'] for _netns, what in calls_of(kernel, 'new_link')] == ['mv0', 'mv1']
     assert len(calls_of(kernel, 'del_link')) == 1
@@ -356,7 +359,7 @@ def test_bringing_up_a_port_with_a_taken_mac_does_not_say_none(kernel):
         reconcile([macvlan_spec()])
     assert exc.value.message == ("cannot change admin_state of macvlan 'mv0' in the root namespace: its MAC address "
                                  "is already used by another port on parent 'eth0'; choose another macaddress or "
-                                 "leave it out to get a random one")
+                                 "leave it out to get a random one; nothing was left changed")
 
 
 def test_ebusy_on_create_names_the_ipvlan_sibling(kernel):
@@ -365,7 +368,7 @@ def test_ebusy_on_create_names_the_ipvlan_sibling(kernel):
         reconcile([macvlan_spec()])
     assert exc.value.message == ("cannot create macvlan 'mv0' in the root namespace: parent 'eth0' already carries "
                                  "ipvlan port 'ipv0' in the root namespace; a parent takes ports of one driver only: "
-                                 "use another parent or a VLAN sub-interface of it (EBUSY)")
+                                 "use another parent or a VLAN sub-interface of it (EBUSY); nothing was left changed")
     assert (exc.value.code, exc.value.field) == (errno.EBUSY, 'parent')
     assert calls_of(kernel, 'del_link') == []  # nothing was created, nothing to undo
 

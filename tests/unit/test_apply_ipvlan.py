@@ -19,7 +19,9 @@ import errno
 import pytest
 
 from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils._engine import Snapshot, port_siblings, reconcile
+from ansible_collections.underlay.network.plugins.module_utils._engine import reconcile
+from ansible_collections.underlay.network.plugins.module_utils._plan import port_siblings
+from ansible_collections.underlay.network.plugins.module_utils._read import Snapshot
 from ansible_collections.underlay.network.plugins.module_utils._errors import KernelError, ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
 
@@ -382,7 +384,7 @@ def test_ipvlan_on_a_parent_with_macvlan_ports_names_them(kernel):
         reconcile([ipvlan_spec()])
     assert exc.value.message == ("cannot create ipvlan 'ipv0' in the root namespace: parent 'eth0' already carries "
                                  "macvlan port 'mv0' in the root namespace; a parent takes ports of one driver only: "
-                                 "use another parent or a VLAN sub-interface of it (EBUSY)")
+                                 "use another parent or a VLAN sub-interface of it (EBUSY); nothing was left changed")
     assert (exc.value.code, exc.value.field) == (errno.EBUSY, 'parent')
     assert kernel.find(None, 'ipv0') is None
 

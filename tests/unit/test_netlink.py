@@ -134,7 +134,7 @@ def test_link_round_trip_every_field():
     link = netlink.decode_link(body)
     assert dict((k, v) for k, v in link.items() if k != 'data') == {
         'index': 7, 'name': 'mv0', 'kind': 'macvlan', 'flags': 0x1003, 'mtu': 1400, 'macaddress': '02:aa:bb:cc:dd:ee',
-        'link': 2, 'link_netnsid': 3, 'master': 9, 'operstate': 6}
+        'link': 2, 'link_netnsid': 3, 'master': 9, 'operstate': 6, 'alias': None}
     assert netlink.as_u32(link['data'][1]) == 8 and netlink.as_u16(link['data'][2]) == 1
     assert fakes.body_of(link) == body
 
@@ -165,7 +165,7 @@ def test_linkinfo_without_data():
 def test_address_round_trip(cidr, family, scope):
     interface = ipaddress.ip_interface(u'%s' % cidr)
     assert netlink.decode_address(fakes.address_body(12, cidr)) == {
-        'index': 12, 'family': family, 'prefixlen': interface.network.prefixlen, 'scope': scope,
+        'index': 12, 'family': family, 'prefixlen': interface.network.prefixlen, 'scope': scope, 'flags': 0,
         'address': str(interface.ip)}
 
 
@@ -220,13 +220,14 @@ KERNEL_MACVLAN = (
     '00000000ffff0000ffffffff010000000000000000000000000000001400070000000000000000000000000000000000050008000000000024000e0000000000'
     '0000000000000000000000000000000000000000000000000000000004003e8004004180')
 # The RTM_GETADDR dump of the same namespace: 198.18.0.10/24 and 2001:db8::10/64 (nodad) on mv0, lo's ::1.
+# flags: IFA_F_PERMANENT (0x80); the second also IFA_F_NODAD (0x02)
 KERNEL_ADDRESSES = [
     ('021880000400000008000100c612000a08000200c612000a080003006d763000080008008000000014000600ffffffffffffffff4518020045180200',
-     {'index': 4, 'family': socket.AF_INET, 'prefixlen': 24, 'scope': 0, 'address': '198.18.0.10'}),
+     {'index': 4, 'family': socket.AF_INET, 'prefixlen': 24, 'scope': 0, 'flags': 128, 'address': '198.18.0.10'}),
     ('0a408200040000001400010020010db800000000000000000000001014000600ffffffffffffffff46180200461802000800080082000000',
-     {'index': 4, 'family': socket.AF_INET6, 'prefixlen': 64, 'scope': 0, 'address': '2001:db8::10'}),
+     {'index': 4, 'family': socket.AF_INET6, 'prefixlen': 64, 'scope': 0, 'flags': 130, 'address': '2001:db8::10'}),
     ('0a8080fe01000000140001000000000000000000000000000000000114000600ffffffffffffffff4618020046180200080008008000000005000b0001000000',
-     {'index': 1, 'family': socket.AF_INET6, 'prefixlen': 128, 'scope': 254, 'address': '::1'}),
+     {'index': 1, 'family': socket.AF_INET6, 'prefixlen': 128, 'scope': 254, 'flags': 128, 'address': '::1'}),
 ]
 # Its main table: 198.18.0.0/24 dev mv0 proto kernel scope link src 198.18.0.10.
 KERNEL_ROUTE = '02180000fe02fd011000000008000f00fe00000008000100c612000008000700c612000a0800040004000000'
@@ -239,7 +240,8 @@ def test_decode_a_kernel_macvlan():
     link = netlink.decode_link(unhex(KERNEL_MACVLAN))
     assert dict((k, v) for k, v in link.items() if k != 'data') == {
         'index': 4, 'name': 'mv0', 'kind': 'macvlan', 'flags': 0x1003, 'mtu': 1400, 'macaddress': '02:aa:bb:cc:dd:ee',
-        'link': 3, 'link_netnsid': 0, 'master': None, 'operstate': 3}  # IF_OPER_LOWERLAYERDOWN
+        'link': 3, 'link_netnsid': 0, 'master': None, 'operstate': 3,  # IF_OPER_LOWERLAYERDOWN
+        'alias': None}
     assert KINDS['macvlan'].read(link) == {'mode': 'source', 'nopromisc': None,
                                            'source_macs': ('02:00:00:00:00:01', '02:00:00:00:00:02')}
 

@@ -12,8 +12,8 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.underlay.network.plugins.module_utils import _engine as engine
-from ansible_collections.underlay.network.plugins.module_utils._engine import (
-    Change, LinkPlan, Snapshot, link_view, plan_link)
+from ansible_collections.underlay.network.plugins.module_utils._plan import Change, LinkPlan, plan_link
+from ansible_collections.underlay.network.plugins.module_utils._read import Snapshot, link_view
 from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
 

@@ -1,0 +1,249 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Planning: desired links against a snapshot, as lists of small named changes (raises on refusal)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
+from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError, ns_words
+from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
+from ansible_collections.underlay.network.plugins.module_utils._read import Snapshot, link_view
+
+
+class Change:
+    """One small named step of a plan, e.g. `set mode` bridge -> private."""
+
+    def __init__(self, action, attribute=None, before=None, after=None, reason=None, **details):
+        self.action = action
+        self.attribute = attribute
+        self.before = before
+        self.after = after
+        self.reason = reason
+        self.details = details  # more of what the step is about (a route's destination and metric)
+
+    def as_dict(self, spec):
+        result = {'action': self.action, 'kind': spec.kind, 'name': spec.name, 'netns': spec.netns}
+        for key in ('attribute', 'before', 'after', 'reason'):
+            value = getattr(self, key)
+            if value is not None:
+                result[key] = list(value) if isinstance(value, tuple) else value
+        result.update(self.details)
+        return result
+
+
+class LinkPlan:
+    def __init__(self, spec, before, changes, warnings=None):
+        self.spec = spec
+        self.before = before  # view of the current link, or None
+        self.changes = changes
+        self.warnings = warnings or []
+
+    @property
+    def changed(self):
+        return bool(self.changes)
+
+    def predicted_after(self):
+        if self.spec.state == 'absent':
+            return None
+        after = dict(self.before or {})
+        after.pop('index', None)
+        after.update(self.spec.view())
+        return after
+
+
+def _compare(changes, attribute, current, desired):
+    if desired is not None and current != desired:
+        changes.append(Change('set %s' % attribute, attribute, current, desired))
+
+
+def plan_link(spec, snapshots, missing_namespaces=(), check_mode=False):
+    """Compare one desired link with the kernel; return its LinkPlan (raises on refusal)."""
+    kind = KINDS[spec.kind]
+    warnings = []
+    snapshot = snapshots.get(spec.netns)
+    current = snapshot.links.get(spec.name) if snapshot else None
+
+    if current is not None and current['kind'] != spec.kind:
+        raise ValidationError(
+            "name: '%s' in %s already exists as a %s link, not a %s; this module will not touch "
+            "another kind of link: remove it or choose another name"
+            % (spec.name, ns_words(spec.netns), current['kind'] or 'plain', spec.kind), 'name', spec.name)
+
+    declared = spec.addresses or ()
+    before = (link_view(kind, current, snapshot, snapshots, spec.parent_netns, declared, spec.routes is not None)
+              if current else None)
+    if spec.state == 'absent':
+        return LinkPlan(spec, before, [Change('delete')] if current else [])
+
+    for field, netns in (('netns', spec.netns), ('parent_netns', spec.parent_netns)):
+        if netns in missing_namespaces:
+            warnings.append("%s '%s' does not exist yet; check mode assumes an earlier task creates it"
+                            % (field, netns))
+    parent_snapshot = snapshots.get(spec.parent_netns)
+    parent = parent_snapshot.links.get(spec.parent) if parent_snapshot else None
+    if parent is None and parent_snapshot is not None:
+        if not check_mode:
+            raise ValidationError(
+                "parent: '%s' does not exist in %s; create it first, or set parent_netns to the "
+                "namespace it lives in" % (spec.parent, ns_words(spec.parent_netns)), 'parent', spec.parent)
+        warnings.append("parent '%s' does not exist yet; check mode assumes an earlier task creates it"
+                        % spec.parent)
+    if spec.parent == spec.name and spec.parent_netns == spec.netns:
+        raise ValidationError("parent: '%s' is the link itself; give the lower device" % spec.parent,
+                              'parent', spec.parent)
+
+    if current is None:
+        changes = [Change('create', after=spec.view())]
+        changes.extend(_fresh_link_steps(spec, declared))
+        return LinkPlan(spec, None, changes, warnings)
+
+    fixed = []
+    if (before['parent'], before['parent_netns']) != (spec.parent, spec.parent_netns):
+        fixed.append(('parent', "the kernel cannot move a %s to another parent (%s in %s -> %s in %s)"
+                      % (spec.kind, before['parent'], ns_words(before['parent_netns']),
+                         spec.parent, ns_words(spec.parent_netns))))
+    current_options = kind.read(current)
+    fixed.extend(kind.fixed_changes(current_options, spec.options))
+    if fixed:
+        if not spec.recreate:
+            attribute, why = fixed[0]
+            raise ValidationError(
+                "%s: %s; set recreate: true to delete and re-create '%s' (its addresses are re-added, "
+                "anything else using it is interrupted)" % (attribute, why, spec.name), attribute,
+                getattr(spec, attribute, None) or spec.options.get(attribute))
+        changes = [Change('recreate', ', '.join(a for a, _why in fixed), reason='; '.join(w for _a, w in fixed))]
+        # Addresses come back: the declared ones, or (unmanaged) the ones the old link had.
+        keep = declared if spec.addresses is not None else before['addresses']
+        changes.extend(_fresh_link_steps(spec, keep))
+        return LinkPlan(spec, before, changes, warnings)
+
+    changes = []
+    for option in kind.options:
+        _compare(changes, option, current_options.get(option), spec.options.get(option))
+    _compare(changes, 'mtu', before['mtu'], spec.mtu)
+    _compare(changes, 'macaddress', before['macaddress'], spec.macaddress)
+    if spec.addresses is not None:
+        have = set(before['addresses'])
+        # Adds first: removing a subnet's primary address also drops its secondaries, and an
+        # address added afterwards in that subnet would be re-added by the repair pass anyway.
+        changes.extend(Change('add address', 'addresses', after=a) for a in declared if a not in have)
+        changes.extend(Change('remove address', 'addresses', before=a) for a in before['addresses']
+                       if a not in declared)
+    _compare(changes, 'admin_state', before['admin_state'], spec.admin_state)
+    if spec.alias is not None and (current.get('alias') or '') != spec.alias:
+        changes.append(Change('set alias', 'alias', current.get('alias'), spec.alias))
+    if spec.routes is not None:
+        changes.extend(route_changes(snapshot.owned_routes(current), spec.routes))
+    return LinkPlan(spec, before, changes, warnings)
+
+
+def _fresh_link_steps(spec, addresses):
+    """What a link made just now still needs once it exists: its mark, addresses and routes."""
+    steps = [Change('set alias', 'alias', None, spec.alias)] if spec.alias else []
+    steps.extend(Change('add address', 'addresses', after=a) for a in addresses)
+    steps.extend(route_changes({}, spec.routes or {}))
+    return steps
+
+
+def route_changes(have, want):
+    """Steps from the routes `have` to `want` (both {destination: metric}); the kernel keys a route by its
+    metric too, so a new metric is a replacement."""
+    steps = [Change('remove route', 'routes', before=dst, route=dst, metric=metric)
+             for dst, metric in sorted(have.items()) if dst not in want]
+    steps.extend(Change('add route', 'routes', after=dst, route=dst, metric=metric)
+                 for dst, metric in sorted(want.items()) if dst not in have)
+    steps.extend(Change('set route metric', 'routes', have[dst], metric, route=dst)
+                 for dst, metric in sorted(want.items()) if dst in have and have[dst] != metric)
+    return steps
+
+
+# ---------------------------------------------------------------- options that belong to the parent
+
+def port_siblings(spec, snapshots, kinds=None):
+    """[(netns, link)] of the other links of `kinds` (default: spec.kind's driver family) on the same
+    parent, in every named namespace.
+
+    The snapshots already read are used as they are; other namespaces cost one dump each, and
+    this only runs when a plan would set a per-parent option. Namespaces without a name (a
+    container runtime's, not under /var/run/netns) cannot be seen.
+    """
+    parent_snapshot = snapshots.get(spec.parent_netns)
+    parent = parent_snapshot.links.get(spec.parent) if parent_snapshot else None
+    if parent is None:
+        return []
+    kinds = kinds or KINDS[spec.kind].port_kinds or (spec.kind,)
+    found = []
+    for netns in [None] + netlink.list_namespaces():
+        if netns in snapshots and (netns == spec.parent_netns or spec.parent_netns in snapshots[netns].peer_nsids):
+            snapshot = snapshots[netns]
+        else:
+            try:
+                with netlink.Netlink(netns) as sock:
+                    snapshot = Snapshot(netns, sock.links(), [], {} if netns == spec.parent_netns else {
+                        spec.parent_netns: sock.nsid_of(spec.parent_netns)})
+            except (netlink.NetlinkError, OSError):
+                continue  # removed since it was listed (or a stale entry): it holds no ports
+        for link in snapshot.links.values():
+            if link['kind'] not in kinds or link['link'] != parent['index'] or (netns, link['name']) == spec.identity:
+                continue
+            if netns == spec.parent_netns:
+                ours = link['link_netnsid'] is None
+            else:
+                ours = link['link_netnsid'] is not None and link['link_netnsid'] == snapshot.peer_nsids.get(spec.parent_netns)
+            if ours:
+                found.append((netns, link))
+    return found
+
+
+def check_port_options_agree(specs):
+    """Two links of one run on the same parent must not want different per-parent options."""
+    wanted = {}
+    for spec in specs:
+        kind = KINDS[spec.kind]
+        if not kind.port_options or spec.state == 'absent':
+            continue
+        key = (kind.port_kinds, spec.parent_netns, spec.parent)
+        options = tuple(spec.options[o] for o in kind.port_options)
+        first = wanted.setdefault(key, (spec, options))
+        if first[1] != options:
+            raise ValidationError(
+                "%s: '%s' and '%s' share parent '%s', whose %s are one setting in the kernel, but want %s and %s; "
+                "give them the same values" % (kind.port_options[0], first[0].name, spec.name, spec.parent,
+                                               ' and '.join(kind.port_options), '/'.join(first[1]), '/'.join(options)),
+                kind.port_options[0], spec.options[kind.port_options[0]])
+
+
+def check_port_options(plan, snapshots):
+    """Refuse to change a per-parent option (ipvlan mode/flag) under siblings, unless allowed."""
+    spec = plan.spec
+    kind = KINDS[spec.kind]
+    if not kind.port_options or spec.state == 'absent':
+        return
+    if not any(c.action in ('create', 'recreate') or c.attribute in kind.port_options for c in plan.changes):
+        return
+    siblings = port_siblings(spec, snapshots)
+    if not siblings:
+        return
+    port = kind.read(siblings[0][1])
+    differing = [option for option in kind.port_options if port[option] != spec.options[option]]
+    if not differing:
+        return
+    names = ', '.join("'%s' in %s" % (link['name'], ns_words(netns)) for netns, link in siblings)
+    have = ', '.join('%s %s' % (option, port[option]) for option in kind.port_options)
+    if not spec.change_siblings:
+        raise ValidationError(
+            "%s: the kernel keeps %s %s per parent, and parent '%s' already has %s ports with %s: %s. "
+            "Setting %s would silently change all of them. Use %s, or set change_siblings: true to change "
+            "every port on '%s'" % (
+                differing[0], spec.kind, ' and '.join(kind.port_options), spec.parent, spec.kind, have, names,
+                ', '.join('%s %s' % (o, spec.options[o]) for o in differing),
+                ', '.join('%s: %s' % (o, port[o]) for o in differing), spec.parent),
+            differing[0], spec.options[differing[0]])
+    for option in differing:
+        plan.changes.append(Change('change siblings', option, port[option], spec.options[option],
+                                   reason='siblings on the same parent: %s' % names))

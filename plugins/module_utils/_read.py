@@ -1,0 +1,137 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Reading: one netlink snapshot of a namespace, and kernel links in the shape of desired ones."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import socket
+
+from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
+from ansible_collections.underlay.network.plugins.module_utils._errors import ns_words, translate
+from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS, LinkKind
+from ansible_collections.underlay.network.plugins.module_utils._spec import address_sort_key, route_list
+
+
+def is_link_local(text):
+    """IPv6 fe80::/10: the address the kernel gives every link itself (IPv4 169.254/16 is the user's)."""
+    ip = ipaddress.ip_interface(u'%s' % text).ip
+    return ip.version == 6 and ip.is_link_local
+
+
+class Snapshot:
+    """Links and addresses of one namespace, from one dump of each."""
+
+    def __init__(self, netns, links, addresses, peer_nsids=None, routes=None):
+        self.netns = netns
+        # None when not read: only runs that manage routes dump them
+        self.routes = routes
+        self.links = dict((link['name'], link) for link in links)
+        self.by_index = dict((link['index'], link) for link in links)
+        self.addresses = {}
+        for addr in addresses:
+            if addr['address'] is None:
+                continue
+            ip = ipaddress.ip_address(u'%s' % addr['address'])
+            self.addresses.setdefault(addr['index'], []).append('%s/%d' % (ip, addr['prefixlen']))
+        # namespace name -> the id links here use for it in IFLA_LINK_NETNSID
+        self.peer_nsids = peer_nsids or {}
+
+    @classmethod
+    def read(cls, sock, peers=(), routes=False):
+        peer_nsids = dict((peer, sock.nsid_of(peer)) for peer in peers if peer != sock.netns)
+        table = sock.routes(socket.AF_INET) + sock.routes(socket.AF_INET6) if routes else None
+        return cls(sock.netns, sock.links(), sock.addresses(), peer_nsids, table)
+
+    def owned_routes(self, link):
+        """{destination: metric} of the main-table routes through `link` that carry our protocol mark."""
+        return dict(('%s/%d' % (route['dst'], route['dst_len']), route['priority']) for route in self.routes or ()
+                    if link is not None and route['oif'] == link['index'] and route['dst'] is not None
+                    and route['proto'] == netlink.RTPROT_UNDERLAY and route['table'] == netlink.RT_TABLE_MAIN)
+
+    def addresses_of(self, link, keep=()):
+        """The link's addresses; IPv6 link-local ones (the kernel's own) only when listed in `keep`."""
+        return tuple(sorted((a for a in self.addresses.get(link['index'], []) if a in keep or not is_link_local(a)),
+                            key=address_sort_key))
+
+
+def _parent_of(link, snapshot, snapshots, declared_parent_netns):
+    """(parent name, parent namespace) of a kernel link, as far as the namespaces read can tell."""
+    if link['link_netnsid'] is None:
+        parent_netns = snapshot.netns  # the lower device is in this namespace
+    else:
+        # Which namespace does this id stand for here? The declared one first, then any other asked about.
+        candidates = [declared_parent_netns] + [ns for ns in snapshot.peer_nsids if ns != declared_parent_netns]
+        known = [ns for ns in candidates if snapshot.peer_nsids.get(ns) == link['link_netnsid']]
+        if not known:
+            return None, '(another namespace)'
+        parent_netns = known[0]
+    parent_snapshot = snapshots.get(parent_netns)
+    parent = parent_snapshot.by_index.get(link['link']) if parent_snapshot else None
+    return (parent['name'] if parent else None), parent_netns
+
+
+def link_view(kind, link, snapshot, snapshots, spec_parent_netns, keep_addresses=(), with_routes=False):
+    """A kernel link in the same shape as LinkSpec.view(): what the diff shows as 'before'.
+
+    `alias` is there only when the link has one (our ownership mark), `routes` only when asked for.
+    """
+    parent, parent_netns = _parent_of(link, snapshot, snapshots, spec_parent_netns)
+    view = {
+        'kind': link['kind'],
+        'name': link['name'],
+        'netns': snapshot.netns,
+        'parent': parent,
+        'parent_netns': parent_netns,
+        'admin_state': 'up' if link['flags'] & netlink.IFF_UP else 'down',
+        'mtu': link['mtu'],
+        'macaddress': link['macaddress'],
+        'addresses': list(snapshot.addresses_of(link, keep_addresses)),
+        'index': link['index'],
+    }
+    if link.get('alias'):
+        view['alias'] = link['alias']
+    if with_routes:
+        view['routes'] = route_list(snapshot.owned_routes(link))
+    view.update((key, list(value) if isinstance(value, tuple) else value)
+                for key, value in kind.read(link).items())
+    return view
+
+
+# how each kind's options are read back; tap flavours carry the same data, other kinds only the common fields
+_READERS = dict(KINDS, macvtap=KINDS['macvlan'], ipvtap=KINDS['ipvlan'])
+
+
+def describe_links(netns=None, kinds=None, names=None):
+    """Read-only view of one namespace's links (what link_info returns): None when the namespace is missing.
+
+    One link dump and one address dump; a second pair for the root namespace only when a link's
+    parent lives in another namespace, so that parent can be named.
+    """
+    if netns is not None and not netlink.namespace_exists(netns):
+        return None
+    try:
+        with netlink.Netlink(netns) as sock:
+            snapshot = Snapshot.read(sock, [None] if netns is not None else [])
+        snapshots = {netns: snapshot}
+        crosses = any(link['link_netnsid'] is not None for link in snapshot.links.values())
+        if netns is not None and crosses and snapshot.peer_nsids.get(None) is not None:
+            with netlink.Netlink(None) as sock:
+                snapshots[None] = Snapshot(None, sock.links(), [])
+    except netlink.NetlinkError as exc:
+        raise translate(exc.code, 'read links for', {'kind': 'link', 'name': '*', 'netns': netns})
+    views = []
+    for link in sorted(snapshot.links.values(), key=lambda item: item['index']):
+        if kinds and link['kind'] not in kinds:
+            continue
+        if names and link['name'] not in names:
+            continue
+        kind = _READERS.get(link['kind'], LinkKind())
+        views.append(link_view(kind, link, snapshot, snapshots, None))
+    return views
+
