@@ -1,3 +1,7 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Docker macvlan networks end to end: a real dockerd (vfs), busybox containers, real packets, the role.
 
 Docker's parent and the host's shim live in the root namespace, so (LAB.md, section 4) the engine
@@ -16,7 +20,7 @@ import time
 
 import pytest
 
-from conftest import COLLECTIONS, sh
+from helpers import COLLECTIONS, sh
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PREFIX = 'uldk%d' % (os.getpid() % 10000)

@@ -1,3 +1,7 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The host_reachability role through ansible-playbook, proven with packets.
 
 A lab namespace stands in for the host (host_reachability_netns): a veth NIC with the host's own address
@@ -10,8 +14,7 @@ import re
 
 import pytest
 
-from conftest import SEED000_CONTAINERS as CONTAINERS, seed000_reachable, sh
-from test_playbooks import ansible_playbook
+from helpers import SEED000_CONTAINERS as CONTAINERS, ansible_playbook, seed000_reachable, sh
 
 VLANS = (10, 30)
 NAMES = {10: 'mv10', 30: 'ipv30'}

@@ -1,7 +1,11 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """host_shim: seed 000's mynet-shim, proven with packets (host <-> its own macvlan children)."""
 import pytest
 
-from conftest import SEED000_HOST_IP as HOST_IP, seed000_reachable, sh
+from helpers import SEED000_HOST_IP as HOST_IP, seed000_reachable, sh
 
 pytestmark = pytest.mark.kernel('macvlan')
 

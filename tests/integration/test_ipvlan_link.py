@@ -1,7 +1,11 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """ipvlan_link: seed 000's ipvlan sections (l2, then l3 with default routes), flags, siblings, errors."""
 import pytest
 
-from conftest import sh
+from helpers import sh
 
 pytestmark = pytest.mark.kernel('ipvlan')
 

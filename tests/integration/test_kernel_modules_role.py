@@ -1,3 +1,7 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """kernel_drivers module and kernel_modules role on the running kernel.
 
 On the host kernel (no module support, macvlan built in, no ipvlan/8021q) the role passes for macvlan
@@ -6,26 +10,18 @@ and fails with one message naming ipvlan and 8021q. Inside the UML kernel lab (m
 """
 import json
 import os
-import re
 import subprocess
 import time
 
 import pytest
 
-from conftest import kernel_has, sh
-from test_playbooks import ansible_playbook
+from helpers import ansible_playbook, changed_per_play, kernel_has, sh
 
 RELEASE = os.uname().release
 
 
 def probe_namespaces():
     return [ns for ns in sh('ip netns list').split() if ns.startswith('ul-probe-')]
-
-
-def changed_per_play(stdout):
-    """How many task results said 'changed' in each play of a default-callback run."""
-    plays = re.split(r'^PLAY \[', stdout, flags=re.M)[1:]
-    return [len(re.findall(r'^changed: \[', play, flags=re.M)) for play in plays]
 
 
 def role(root, drivers, *extra):

@@ -1,22 +1,14 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The modules through ansible-playbook, with the ansible-core of the running virtualenv."""
 import os
 import re
-import subprocess
-import sys
 
 import pytest
 
-from conftest import COLLECTIONS, sh
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def ansible_playbook(playbook, *extra):
-    bindir = os.path.dirname(sys.executable)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-               ANSIBLE_NOCOLOR='1', ANSIBLE_SHOW_CUSTOM_STATS='1', ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false')
-    return subprocess.run([os.path.join(bindir, 'ansible-playbook'), os.path.join(HERE, 'playbooks', playbook)]
-                          + list(extra), capture_output=True, text=True, env=env, check=False)
+from helpers import ansible_playbook, sh
 
 
 @pytest.mark.kernel('macvlan')

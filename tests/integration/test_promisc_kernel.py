@@ -1,3 +1,7 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """promisc module and role on the running kernel: a veth in a throwaway namespace stands in for the NIC."""
 import json
 import os
@@ -8,8 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import sh
-from test_playbooks import ansible_playbook
+from helpers import ansible_playbook, changed_per_play, sh
 
 
 def flag(lab, ns, name):
@@ -113,11 +116,6 @@ def test_name_with_dash_gets_an_escaped_systemd_instance(lab, nic, module):
 
 
 # ---------------------------------------------------------------- the role, through ansible-playbook
-
-def changed_per_play(stdout):
-    """How many task results said 'changed' in each play of a default-callback run."""
-    plays = re.split(r'^PLAY \[', stdout, flags=re.M)[1:]
-    return [len(re.findall(r'^changed: \[', play, flags=re.M)) for play in plays]
 
 
 def links(directory):

@@ -1,7 +1,11 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Bad input and kernel refusals: a clear message naming field, value and fix; the kernel untouched."""
 import pytest
 
-from conftest import kernel_has, sh
+from helpers import kernel_has, sh
 
 pytestmark = pytest.mark.kernel('macvlan')
 
@@ -88,7 +92,7 @@ def test_without_cap_net_admin_says_so(lab, host, module, tmp_path):
     import os
     import subprocess
     import sys
-    from conftest import COLLECTIONS, REPO
+    from helpers import COLLECTIONS, REPO
     args = dict(base(lab, host, netns=host, name='mv9'), _ansible_check_mode=False)
     proc = subprocess.run(['setpriv', '--bounding-set', '-net_admin', '--inh-caps', '-net_admin', sys.executable,
                            os.path.join(REPO, 'plugins', 'modules', 'macvlan_link.py')],

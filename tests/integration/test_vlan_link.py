@@ -1,7 +1,11 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """vlan_link: seed 000's VLAN section over a tagged trunk between two hosts, flags, QoS maps, errors."""
 import pytest
 
-from conftest import sh
+from helpers import sh
 
 pytestmark = pytest.mark.kernel('vlan')
 

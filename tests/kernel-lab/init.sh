@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # PID 1 of the User-Mode Linux kernel started by tests/kernel-lab/run.
 #
 # The root filesystem is the host's own (hostfs): every write outside the tmpfs

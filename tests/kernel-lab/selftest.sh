@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Self-test of the kernel lab: tests/kernel-lab/selftest.sh (as root).
 # Proves that tests/kernel-lab/run boots a 6.1 kernel with loadable modules,
 # that ipvlan/vlan/dummy links and a netns work inside, that the exit status,

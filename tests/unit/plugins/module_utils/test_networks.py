@@ -311,7 +311,7 @@ def test_shim_named_like_another_networks_parent():
 
 # ---------------------------------------------------------------- the module
 
-MODULE = os.path.join(os.path.dirname(__file__), '..', '..', 'plugins', 'modules', 'underlay_networks.py')
+MODULE = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'plugins', 'modules', 'underlay_networks.py')
 
 
 def run(networks):
