@@ -31,7 +31,9 @@ MODE_OPTION = {'macvlan': 'macvlan_mode', 'ipvlan': 'ipvlan_mode'}
 MODES = {'macvlan': ('bridge', 'vepa', 'private', 'passthru'), 'ipvlan': ('l2', 'l3', 'l3s')}
 DEFAULT_MODES = {'macvlan': 'bridge', 'ipvlan': 'l2'}
 # the settings a network is made of; Docker cannot change any of them on an existing network
-SETTINGS = ('driver', 'parent', 'subnet', 'gateway', 'ip_range', 'aux_addresses', 'mode')
+SETTINGS = ('driver', 'parent', 'subnets', 'mode')
+# one IPAM config of a network (Docker's --subnet, --gateway, --ip-range, --aux-address, once per subnet)
+SUBNET_SETTINGS = ('subnet', 'gateway', 'ip_range', 'aux_addresses')
 
 
 class DockerError(UnderlayError):
@@ -121,10 +123,14 @@ class DockerClient:
             self._checked(status, answer, "remove network '%s'" % name)
 
 
+def _config_view(config):
+    return {'subnet': config.get('Subnet') or None, 'gateway': config.get('Gateway') or None,
+            'ip_range': config.get('IPRange') or None, 'aux_addresses': dict(config.get('AuxiliaryAddresses') or {})}
+
+
 def network_view(raw):
     """A Docker network (inspect JSON) in the collection's terms: the SETTINGS plus name, id and containers."""
-    configs = (raw.get('IPAM') or {}).get('Config') or []
-    first = configs[0] if configs else {}
+    configs = [_config_view(config) for config in (raw.get('IPAM') or {}).get('Config') or []]
     options = raw.get('Options') or {}
     driver = raw.get('Driver')
     containers = raw.get('Containers') or {}
@@ -133,30 +139,28 @@ def network_view(raw):
         'id': raw.get('Id'),
         'driver': driver,
         'parent': options.get('parent'),
-        'subnet': first.get('Subnet') or None,
-        'gateway': first.get('Gateway') or None,
-        'ip_range': first.get('IPRange') or None,
-        'aux_addresses': dict(first.get('AuxiliaryAddresses') or {}),
+        'subnets': configs,
         'mode': options.get(MODE_OPTION.get(driver, ''), None),
-        'subnets': len(configs),
+        'ipv6': bool(raw.get('EnableIPv6')),
         'containers': sorted(info.get('Name') or cid[:12] for cid, info in containers.items()),
     }
 
 
 def create_body(desired):
-    """The POST /networks/create body for the desired settings."""
-    config = {'Subnet': desired['subnet']}
-    if desired.get('gateway'):
-        config['Gateway'] = desired['gateway']
-    if desired.get('ip_range'):
-        config['IPRange'] = desired['ip_range']
-    if desired.get('aux_addresses'):
-        config['AuxiliaryAddresses'] = dict(desired['aux_addresses'])
+    """The POST /networks/create body for the desired settings (IPv6 enabled when a subnet is IPv6)."""
+    configs = []
+    for item in desired['subnets']:
+        config = {'Subnet': item['subnet']}
+        for key, docker_key in (('gateway', 'Gateway'), ('ip_range', 'IPRange'), ('aux_addresses', 'AuxiliaryAddresses')):
+            if item.get(key):
+                config[docker_key] = dict(item[key]) if key == 'aux_addresses' else item[key]
+        configs.append(config)
     options = {'parent': desired['parent']}
     if desired.get('mode'):
         options[MODE_OPTION[desired['driver']]] = desired['mode']
-    return {'Name': desired['name'], 'Driver': desired['driver'], 'CheckDuplicate': True,
-            'IPAM': {'Driver': 'default', 'Config': [config]}, 'Options': options,
+    ipv6 = any(':' in item['subnet'] for item in desired['subnets'])
+    return {'Name': desired['name'], 'Driver': desired['driver'], 'CheckDuplicate': True, 'EnableIPv6': ipv6,
+            'IPAM': {'Driver': 'default', 'Config': configs}, 'Options': options,
             'Labels': {DOCKER_LABEL: 'true'}}
 
 
@@ -165,17 +169,32 @@ def differences(view, desired):
     found = []
     for key in SETTINGS:
         want = desired.get(key)
-        if want in (None, '', {}):
+        if want in (None, '', {}, []):
             continue  # not named: whatever Docker has is fine
         have = view.get(key)
         if key == 'mode' and have is None:
             have = DEFAULT_MODES.get(view.get('driver'))  # Docker leaves the option out: the driver's default
-        if key == 'aux_addresses':
-            extra = dict((name, ip) for name, ip in want.items() if have.get(name) != ip)
-            if extra:
-                found.append((key, have, want))
+        if key == 'subnets':
+            found.extend(_config_differences(have, want))
         elif have != want:
             found.append((key, have, want))
+    return found
+
+
+def _config_differences(have, want):
+    """Docker's IPAM configs against the desired ones: the same count; each named field equal, aux a subset."""
+    if len(have) != len(want):
+        return [('subnets', ', '.join(item['subnet'] for item in have) or 'none',
+                 ', '.join(item['subnet'] for item in want))]
+    found = []
+    for index, (mine, theirs) in enumerate(zip(want, have)):
+        where = 'subnets[%d].' % index if len(want) > 1 else ''
+        for key in ('subnet', 'gateway', 'ip_range'):
+            if mine.get(key) and mine[key] != theirs.get(key):
+                found.append((where + key, theirs.get(key), mine[key]))
+        aux = mine.get('aux_addresses') or {}
+        if any(theirs['aux_addresses'].get(name) != ip for name, ip in aux.items()):
+            found.append((where + 'aux_addresses', theirs['aux_addresses'], aux))
     return found
 
 
@@ -195,15 +214,12 @@ def _ip(field, value):
 
 
 def _desired(params):
-    desired = dict((key, params.get(key)) for key in ('name',) + SETTINGS)
+    """The desired settings; the single-subnet parameters are the one-subnet case of `subnets`."""
+    desired = dict((key, params.get(key)) for key in ('name', 'driver', 'parent', 'mode'))
     desired['driver'] = desired['driver'] or 'macvlan'
-    for key in ('subnet', 'ip_range'):
-        if desired[key]:
-            desired[key] = str(parse_network(key, desired[key]))
-    if desired['gateway']:
-        desired['gateway'] = _ip('gateway', desired['gateway'])
-    desired['aux_addresses'] = dict((name, _ip('aux_addresses.%s' % name, ip))
-                                    for name, ip in (desired['aux_addresses'] or {}).items())
+    given = params.get('subnets') or ([dict((key, params.get(key)) for key in SUBNET_SETTINGS)]
+                                      if any(params.get(key) for key in SUBNET_SETTINGS) else [])
+    desired['subnets'] = [_desired_subnet(item, i if params.get('subnets') else None) for i, item in enumerate(given)]
     if desired['driver'] not in DRIVERS:
         raise ValidationError("driver '%s' is not an underlay driver; use macvlan or ipvlan" % desired['driver'],
                               'driver', desired['driver'])
@@ -211,6 +227,16 @@ def _desired(params):
         raise ValidationError("mode '%s' is not a Docker %s mode; use one of %s" % (
             desired['mode'], desired['driver'], ', '.join(MODES[desired['driver']])), 'mode', desired['mode'])
     return desired
+
+
+def _desired_subnet(item, index):
+    where = '' if index is None else 'subnets[%d].' % index
+    subnet = {'subnet': str(parse_network(where + 'subnet', item['subnet'])) if item.get('subnet') else None}
+    subnet['ip_range'] = str(parse_network(where + 'ip_range', item['ip_range'])) if item.get('ip_range') else None
+    subnet['gateway'] = _ip(where + 'gateway', item['gateway']) if item.get('gateway') else None
+    subnet['aux_addresses'] = dict((name, _ip('%saux_addresses.%s' % (where, name), ip))
+                                   for name, ip in (item.get('aux_addresses') or {}).items())
+    return subnet
 
 
 def _refuse_changes(view, found, recreate):
@@ -249,7 +275,7 @@ def reconcile_network(client, params, check_mode=False):
             return _result(changes, before, before)
         _refuse_changes(before, found, params.get('recreate'))
         changes.append({'action': 'remove', 'name': desired['name'], 'reason': ', '.join(item[0] for item in found)})
-    if not desired['parent'] or not desired['subnet']:
+    if not desired['parent'] or not desired['subnets'] or not all(item['subnet'] for item in desired['subnets']):
         missing = 'parent' if not desired['parent'] else 'subnet'
         raise ValidationError("Docker network '%s' does not exist and %s is not given; give parent and subnet to "
                               "create it" % (desired['name'], missing), missing, None)
@@ -258,7 +284,7 @@ def reconcile_network(client, params, check_mode=False):
         raise ValidationError(one_per_parent_message(desired['name'], desired['parent'], others), 'parent',
                               desired['parent'])
     changes.append({'action': 'create', 'name': desired['name']})
-    after = dict(desired, id=None, containers=[], subnets=1)
+    after = dict(desired, id=None, containers=[], ipv6=any(':' in item['subnet'] for item in desired['subnets']))
     if not check_mode:
         if before is not None:
             client.remove_network(before['id'], desired['name'])

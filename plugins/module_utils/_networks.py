@@ -20,6 +20,9 @@ import hashlib
 import ipaddress
 import re
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
+
 from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._spec import (
     IFNAMSIZ, check_ifname, parse_network)
@@ -33,11 +36,39 @@ _MACVLAN_UNREACHABLE = {
     'passthru': 'a passthru parent takes a single port, so the shim and the containers cannot share it',
     'source': 'source-mode ports only accept frames from listed MAC addresses',
 }
-FIELDS = ('name', 'driver', 'parent', 'vlan_id', 'subnet', 'gateway', 'ip_range', 'shim_address',
-          'shim_address_reserved', 'shim_name', 'mode', 'metric', 'verify_targets', 'docker')
+# the aux address Docker keeps for the host's shim (--aux-address 'host=...')
+DOCKER_AUX_NAME = 'host'
+SUBNET_FIELDS = ('subnet', 'gateway', 'ip_range', 'shim_address')
 _SHIM_SUFFIX = '-shim'
 _SAFE_NAME = re.compile(r'[^A-Za-z0-9_.-]')
 _PLAIN_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')  # Docker's rule for network names
+
+# One network definition, as an Ansible argument spec: the types, choices and defaults every module that
+# takes networks (host_networks, underlay_networks) validates each definition with (see coerce_network).
+SUBNET_OPTIONS = dict(
+    subnet=dict(type='str', required=True),
+    gateway=dict(type='str'),
+    ip_range=dict(type='str'),
+    shim_address=dict(type='str'),
+)
+NETWORK_OPTIONS = dict(
+    name=dict(type='str', required=True),
+    driver=dict(type='str', choices=list(NETWORK_DRIVERS), default='macvlan'),
+    parent=dict(type='str'),
+    vlan_id=dict(type='int'),
+    subnet=dict(type='str'),
+    gateway=dict(type='str'),
+    ip_range=dict(type='str'),
+    shim_address=dict(type='str'),
+    subnets=dict(type='list', elements='dict', options=SUBNET_OPTIONS),
+    shim_address_reserved=dict(type='bool', default=False),
+    shim_name=dict(type='str'),
+    mode=dict(type='str', choices=['bridge', 'vepa', 'private', 'passthru', 'source', 'l2', 'l3', 'l3s', 'inherit']),
+    metric=dict(type='int', default=0),
+    verify_targets=dict(type='list', elements='str', default=[]),
+    docker=dict(type='dict', options=dict(name=dict(type='str'), create=dict(type='bool', default=True))),
+)
+FIELDS = tuple(NETWORK_OPTIONS)
 
 
 class NetworkError(ValidationError):
@@ -49,30 +80,116 @@ class NetworkError(ValidationError):
         self.network = network
 
 
+# ---------------------------------------------------------------- types: the argument spec
+
+def _name_of(raw, index):
+    name = raw.get('name') if isinstance(raw, dict) else None
+    return name.strip() if isinstance(name, str) and name.strip() else index
+
+
+_TYPE_WORDS = {'int': 'a whole number', 'str': 'a string', 'bool': 'true or false', 'list': 'a list',
+               'dict': 'a dictionary'}
+
+
+def _type_error(name, raw, exc):
+    """An Ansible validation error of one definition as our sentence: network, field, value, fix."""
+    if isinstance(exc, UnsupportedError):
+        unknown = sorted(key for key in raw if key not in NETWORK_OPTIONS)
+        if unknown:
+            hints = []
+            for key in unknown:
+                close = [field for field in FIELDS
+                         if field.replace('_', '') == str(key).replace('_', '').replace('-', '').lower()]
+                hints.append("'%s'%s" % (key, " (did you mean '%s'?)" % close[0] if close else ''))
+            return NetworkError(name, unknown[0], raw[unknown[0]], "unknown field%s %s; the fields are %s"
+                                % ('s' if len(unknown) > 1 else '', ', '.join(hints), ', '.join(FIELDS)))
+        # a key inside docker or one of the subnets
+        for where, known in (('docker', ('name', 'create')), ('subnets', tuple(SUBNET_OPTIONS))):
+            entries = raw.get(where) if where == 'subnets' else [raw.get(where)]
+            for entry in entries or ():
+                extra = sorted(key for key in entry if key not in known) if isinstance(entry, dict) else []
+                if extra:
+                    return NetworkError(name, where, raw[where], "%s: unknown key%s %s; the keys are %s" % (
+                        where, 's' if len(extra) > 1 else '', ', '.join("'%s'" % key for key in extra),
+                        ', '.join(known)))
+    match = re.search(r"argument '([^']+)'|value of (\w+) must|^([\w.]+) is required", str(exc.msg))
+    field = next((group for group in match.groups() if group), None) if match else None
+    top = field.split('.')[0] if field else _culprit(raw)
+    where, label, value, option = top, top, raw.get(top), NETWORK_OPTIONS.get(top) or {}
+    if top not in raw:  # a field inside docker or one of the subnets
+        for parent, options in (('docker', NETWORK_OPTIONS['docker']['options']), ('subnets', SUBNET_OPTIONS)):
+            entries = raw.get(parent) if parent == 'subnets' else [raw.get(parent)]
+            found = [entry[top] for entry in entries or () if isinstance(entry, dict) and top in entry]
+            if top in options:
+                where, label, option = parent, '%s.%s' % (parent, top), options[top]
+                value = found[0] if found else None
+                break
+    if 'choices' in option:
+        return NetworkError(name, where, value, "%s '%s' is not supported; use %s" % (
+            label, value, ' or '.join(choice for choice in option['choices'] if choice != 'inherit')))
+    if 'required' in str(exc.msg):
+        return NetworkError(name, where, value, "%s: %s; give it in every entry" % (label, exc.msg))
+    wanted = _TYPE_WORDS.get(option.get('elements') if option.get('type') == 'list' and isinstance(value, list)
+                             else option.get('type'), option.get('type'))
+    return NetworkError(name, where, value, "%s %r is not %s%s; %s" % (
+        label, value, wanted, ' (in every entry)' if option.get('type') == 'list' and isinstance(value, list) else '',
+        _FIXES.get(label, _FIXES.get(where, 'fix the value'))))
+
+
+_FIXES = {
+    'vlan_id': 'give a VLAN id from 1 to 4094',
+    'metric': 'give a route metric from 0 to 4294967295',
+    'docker': "give a dictionary: name (the Docker network's name), create (false to only use one made elsewhere)",
+    'verify_targets': 'give a list of addresses (the gateway, a container or two)',
+    'subnets': 'give a list of {subnet, gateway, ip_range, shim_address}',
+    'shim_address_reserved': 'give true or false',
+    'docker.create': 'give true or false',
+}
+
+
+def _culprit(raw):
+    """The first key of `raw` that fails validation on its own (Ansible's message did not name it)."""
+    for key in raw:
+        if key in NETWORK_OPTIONS and key != 'name':
+            if ArgumentSpecValidator(NETWORK_OPTIONS).validate({'name': 'x', key: raw[key]}).errors.errors:
+                return key
+    return None
+
+
+def coerce_network(raw, index=0):
+    """One definition checked and converted against NETWORK_OPTIONS (types, choices, unknown keys, defaults).
+
+    The same validation Ansible does for an argument spec, per network, so that every message names
+    the network as well as the field. Raises NetworkError.
+    """
+    if not isinstance(raw, dict):
+        raise NetworkError(index, None, raw, "each network must be a dictionary with name, parent, subnet, "
+                           "ip_range and shim_address, not %r" % (raw,))
+    name = _name_of(raw, index)
+    for field in ('vlan_id', 'metric'):
+        if isinstance(raw.get(field), bool):  # Ansible takes booleans for integers; a VLAN id of True is a slip
+            raise NetworkError(name, field, raw[field], "%s %r is a boolean; give a whole number" % (field, raw[field]))
+    if not isinstance(name, str):
+        raise NetworkError(index, 'name', raw.get('name'), "name is required: give each network a unique name "
+                           "(for example the Docker network's name)")
+    # None and '' mean "not given", as they do in YAML written by hand; docker: true is short for {}
+    raw = dict((key, {} if key == 'docker' and value is True else value) for key, value in raw.items()
+               if value is not None and value != '')
+    result = ArgumentSpecValidator(NETWORK_OPTIONS).validate(dict(raw))
+    if result.errors.errors:
+        raise _type_error(name, raw, result.errors.errors[0])
+    network = result.validated_parameters
+    network['name'] = name
+    return network
+
+
 # ---------------------------------------------------------------- single fields
 
-def _integer(network, field, value, low, high, fix):
-    if isinstance(value, bool):
-        raise NetworkError(network, field, value, "%s %r is a boolean; %s" % (field, value, fix))
-    if isinstance(value, str) and re.match(r'^\s*\d+\s*$', value):
-        value = int(value)
-    if not isinstance(value, int):
-        raise NetworkError(network, field, value, "%s '%s' is not a whole number; %s" % (field, value, fix))
-    if not low <= value <= high:
-        raise NetworkError(network, field, value, "%s %d is out of range; %s" % (field, value, fix))
-    return value
-
-
-def _text(network, field, value, fix):
-    if not isinstance(value, str) or not value.strip():
-        raise NetworkError(network, field, value, "%s %s; %s" % (
-            field, 'is required' if value in (None, '') else "'%s' is not a string" % (value,), fix))
-    return value.strip()
-
-
-def _ifname(network, field, value):
+def _ifname(network, field, value, fix):
+    if value in (None, '') or not value.strip():
+        raise NetworkError(network, field, value, "%s is required: %s" % (field, fix))
     try:
-        return check_ifname(field, value)
+        return check_ifname(field, value.strip())
     except ValidationError as exc:
         raise NetworkError(network, field, value, exc.message)
 
@@ -81,7 +198,7 @@ def _network(network, field, value):
     if value is None or value == '':
         return None
     try:
-        return parse_network(field, value if isinstance(value, str) else str(value))
+        return parse_network(field, value)
     except ValidationError as exc:
         raise NetworkError(network, field, value, exc.message)
 
@@ -90,7 +207,7 @@ def _address(network, field, value, subnet):
     """A bare host address inside `subnet` (a /32 or /128 prefix is accepted and dropped)."""
     if value is None or value == '':
         return None
-    text = value.strip() if isinstance(value, str) else str(value)
+    text = value.strip()
     try:
         interface = ipaddress.ip_interface(u'%s' % text)
     except ValueError:
@@ -133,34 +250,78 @@ def default_shim_name(name):
 
 # ---------------------------------------------------------------- one network
 
-def normalise_network(raw, index=0):
-    """One network definition -> a dict with every field explicit (see FIELDS), or NetworkError."""
-    if not isinstance(raw, dict):
-        raise NetworkError(index, None, raw, "each network must be a dictionary with name, parent, subnet, "
-                           "ip_range and shim_address, not %r" % (raw,))
-    name = raw.get('name')
-    if not isinstance(name, str) or not name.strip():
-        raise NetworkError(index, 'name', name, "name is required: give each network a unique name (for example "
-                           "the Docker network's name)")
-    name = name.strip()
-    unknown = sorted(key for key in raw if key not in FIELDS)
-    if unknown:
-        hints = []
-        for key in unknown:
-            close = [field for field in FIELDS if field.replace('_', '') == str(key).replace('_', '').replace('-', '').lower()]
-            hints.append("'%s'%s" % (key, " (did you mean '%s'?)" % close[0] if close else ''))
-        raise NetworkError(name, unknown[0], raw[unknown[0]], "unknown field%s %s; the fields are %s"
-                           % ('s' if len(unknown) > 1 else '', ', '.join(hints), ', '.join(FIELDS)))
+def _raw_subnets(name, raw):
+    """The definition's subnets as a list: `subnets`, or the single-subnet fields as the one-subnet case."""
+    single = [field for field in SUBNET_FIELDS if raw.get(field) not in (None, '')]
+    if raw.get('subnets'):
+        if single:
+            raise NetworkError(name, single[0], raw[single[0]], "%s is given beside subnets; give each subnet's "
+                               "fields inside subnets, or use the single-subnet fields without subnets" % single[0])
+        return raw['subnets']
+    return [dict((field, raw.get(field)) for field in SUBNET_FIELDS)]
 
-    driver = raw.get('driver') or 'macvlan'
-    if driver not in DRIVERS:
-        raise NetworkError(name, 'driver', driver, "driver '%s' is not supported; use macvlan or ipvlan" % (driver,))
-    parent = _ifname(name, 'parent', _text(name, 'parent', raw.get('parent'),
-                                           "give the host NIC the containers sit on, for example eth0"))
+
+def _subnet(name, raw, reserved, docker, where):
+    """One subnet of a network: {subnet, gateway, ip_range, shim_address} validated against each other."""
+    def field(key):
+        return where + key
+    if raw.get('subnet') in (None, ''):
+        raise NetworkError(name, field('subnet'), raw.get('subnet'), "subnet is required: give the network's CIDR, "
+                           "for example 198.18.240.0/20 (Docker's --subnet)")
+    subnet = _network(name, field('subnet'), raw['subnet'])
+    if subnet.prefixlen > subnet.max_prefixlen - 3:
+        raise NetworkError(name, field('subnet'), raw['subnet'], "subnet %s is too small for a gateway, a shim and "
+                           "containers; give a /%d or larger" % (subnet, subnet.max_prefixlen - 3))
+    gateway = _address(name, field('gateway'), raw.get('gateway'), subnet)
+    if raw.get('ip_range') in (None, ''):
+        raise NetworkError(name, field('ip_range'), raw.get('ip_range'), "ip_range is required: give the containers' "
+                           "range inside subnet %s (Docker's --ip-range); the host routes it through its shim" % subnet)
+    ip_range = _network(name, field('ip_range'), raw['ip_range'])
+    if ip_range.version != subnet.version or not ip_range.subnet_of(subnet):
+        raise NetworkError(name, field('ip_range'), raw['ip_range'], "ip_range %s is not inside subnet %s; give the "
+                           "containers' part of the subnet" % (ip_range, subnet))
+    if gateway is not None and gateway in ip_range:
+        raise NetworkError(name, field('ip_range'), raw['ip_range'], "ip_range %s contains the gateway %s; the host "
+                           "would route its gateway through the shim. Narrow ip_range so it leaves out the gateway"
+                           % (ip_range, gateway))
+    if raw.get('shim_address') in (None, ''):
+        raise NetworkError(name, field('shim_address'), raw.get('shim_address'), "shim_address is required: give "
+                           "the host's own address on this network, inside subnet %s and outside ip_range %s (with "
+                           "Docker, reserve it as --aux-address host=<address>)" % (subnet, ip_range))
+    shim_address = _address(name, field('shim_address'), raw['shim_address'], subnet)
+    if gateway is not None and shim_address == gateway:
+        raise NetworkError(name, field('shim_address'), raw['shim_address'], "shim_address %s is the gateway; give "
+                           "the host its own, unused address in subnet %s" % (shim_address, subnet))
+    if shim_address in ip_range and not reserved and not docker:
+        raise NetworkError(name, field('shim_address'), raw['shim_address'], "shim_address %s is inside ip_range %s, "
+                           "where containers get their addresses; move it outside ip_range, or, when it is "
+                           "reserved from container allocation (Docker: --aux-address host=%s), set "
+                           "shim_address_reserved: true" % (shim_address, ip_range, shim_address))
+    if shim_address in (ip_range.network_address, ip_range.broadcast_address) and ip_range.num_addresses > 2:
+        raise NetworkError(name, field('shim_address'), raw['shim_address'], "shim_address %s is the %s address of "
+                           "ip_range %s; give a host address" % (
+                               shim_address, 'first' if shim_address == ip_range.network_address else 'last',
+                               ip_range))
+    return {'subnet': str(subnet), 'gateway': str(gateway) if gateway is not None else None,
+            'ip_range': str(ip_range), 'shim_address': str(shim_address)}
+
+
+def normalise_network(raw, index=0):
+    """One network definition -> a dict with every field explicit, or NetworkError.
+
+    Types come from NETWORK_OPTIONS (coerce_network); what is checked here is how the fields fit
+    together. `subnets` lists every subnet; `subnet`, `gateway`, `ip_range` and `shim_address` repeat
+    the first one's, for the one-subnet case.
+    """
+    raw = coerce_network(raw, index)
+    name = raw['name']
+    driver = raw['driver']
+    parent = _ifname(name, 'parent', raw.get('parent'), "give the host NIC the containers sit on, for example eth0")
     vlan_id = raw.get('vlan_id')
-    if vlan_id is not None and vlan_id != '':
-        vlan_id = _integer(name, 'vlan_id', vlan_id, 1, 4094, 'give a VLAN id from 1 to 4094, or leave it out for '
-                           'an untagged network')
+    if vlan_id is not None:
+        if not 1 <= vlan_id <= 4094:
+            raise NetworkError(name, 'vlan_id', vlan_id, "vlan_id %d is out of range; give a VLAN id from 1 to 4094, "
+                               "or leave it out for an untagged network" % vlan_id)
         link_parent = '%s.%d' % (parent, vlan_id)
         if len(link_parent.encode('utf-8')) > IFNAMSIZ:
             raise NetworkError(name, 'vlan_id', vlan_id, "the VLAN sub-interface name '%s' would be %d bytes, more "
@@ -168,91 +329,74 @@ def normalise_network(raw, index=0):
                                "(underlay.network.vlan_link) and give that as parent without vlan_id"
                                % (link_parent, len(link_parent.encode('utf-8')), IFNAMSIZ))
     else:
-        vlan_id = None
         link_parent = parent
 
-    if raw.get('subnet') in (None, ''):
-        raise NetworkError(name, 'subnet', raw.get('subnet'), "subnet is required: give the network's CIDR, for "
-                           "example 198.18.240.0/20 (Docker's --subnet)")
-    subnet = _network(name, 'subnet', raw.get('subnet'))
-    if subnet.prefixlen > subnet.max_prefixlen - 3:
-        raise NetworkError(name, 'subnet', raw.get('subnet'), "subnet %s is too small for a gateway, a shim and "
-                           "containers; give a /%d or larger" % (subnet, subnet.max_prefixlen - 3))
-    gateway = _address(name, 'gateway', raw.get('gateway'), subnet)
-
-    if raw.get('ip_range') in (None, ''):
-        raise NetworkError(name, 'ip_range', raw.get('ip_range'), "ip_range is required: give the containers' "
-                           "range inside subnet %s (Docker's --ip-range); the host routes it through its shim"
-                           % subnet)
-    ip_range = _network(name, 'ip_range', raw.get('ip_range'))
-    if ip_range.version != subnet.version or not ip_range.subnet_of(subnet):
-        raise NetworkError(name, 'ip_range', raw.get('ip_range'), "ip_range %s is not inside subnet %s; give the "
-                           "containers' part of the subnet" % (ip_range, subnet))
-    if gateway is not None and gateway in ip_range:
-        raise NetworkError(name, 'ip_range', raw.get('ip_range'), "ip_range %s contains the gateway %s; the host "
-                           "would route its gateway through the shim. Narrow ip_range so it leaves out the gateway"
-                           % (ip_range, gateway))
-
-    if raw.get('shim_address') in (None, ''):
-        raise NetworkError(name, 'shim_address', raw.get('shim_address'), "shim_address is required: give the "
-                           "host's own address on this network, inside subnet %s and outside ip_range %s (with "
-                           "Docker, reserve it as --aux-address host=<address>)" % (subnet, ip_range))
-    shim_address = _address(name, 'shim_address', raw.get('shim_address'), subnet)
-    reserved = raw.get('shim_address_reserved', False)
-    if not isinstance(reserved, bool):
-        raise NetworkError(name, 'shim_address_reserved', reserved, "shim_address_reserved %r is not a boolean; "
-                           "give true or false" % (reserved,))
-    if gateway is not None and shim_address == gateway:
-        raise NetworkError(name, 'shim_address', raw.get('shim_address'), "shim_address %s is the gateway; give "
-                           "the host its own, unused address in subnet %s" % (shim_address, subnet))
     docker = _docker_options(name, raw.get('docker'))
-    if shim_address in ip_range and not reserved and not docker:
-        raise NetworkError(name, 'shim_address', raw.get('shim_address'), "shim_address %s is inside ip_range %s, "
-                           "where containers get their addresses; move it outside ip_range, or, when it is "
-                           "reserved from container allocation (Docker: --aux-address host=%s, as in seed 000), set "
-                           "shim_address_reserved: true" % (shim_address, ip_range, shim_address))
-    if shim_address in (ip_range.network_address, ip_range.broadcast_address) and ip_range.num_addresses > 2:
-        raise NetworkError(name, 'shim_address', raw.get('shim_address'), "shim_address %s is the %s address of "
-                           "ip_range %s; give a host address" % (
-                               shim_address, 'first' if shim_address == ip_range.network_address else 'last',
-                               ip_range))
+    reserved = raw['shim_address_reserved']
+    raw_subnets = _raw_subnets(name, raw)
+    prefix = len(raw_subnets) > 1 or bool(raw.get('subnets'))
+    subnets = [_subnet(name, item, reserved, docker, 'subnets[%d].' % i if prefix else '')
+               for i, item in enumerate(raw_subnets)]
+    _subnets_fit(name, subnets, prefix)
 
     shim_name = raw.get('shim_name')
     if shim_name in (None, ''):
         shim_name = default_shim_name(name)
     else:
-        shim_name = _ifname(name, 'shim_name', _text(name, 'shim_name', shim_name, 'give the shim link a name'))
+        shim_name = _ifname(name, 'shim_name', shim_name, 'give the shim link a name')
     if shim_name in (parent, link_parent):
         raise NetworkError(name, 'shim_name', shim_name, "shim_name '%s' is the name of the parent; give the shim "
                            "its own name" % shim_name)
-
     mode = _mode(name, driver, raw.get('mode'))
-    metric = raw.get('metric')
-    metric = 0 if metric in (None, '') else _integer(name, 'metric', metric, 0, 4294967295,
-                                                     'give a route metric from 0 to 4294967295')
-    targets = raw.get('verify_targets')
-    if targets in (None, ''):
-        targets = []
-    if not isinstance(targets, list):
-        raise NetworkError(name, 'verify_targets', targets, "verify_targets must be a list of addresses (the "
-                           "gateway, a container or two), not %r" % (targets,))
+    metric = raw['metric']
+    if not 0 <= metric <= 4294967295:
+        raise NetworkError(name, 'metric', metric, "metric %d is out of range; give a route metric from 0 to "
+                           "4294967295" % metric)
     verify = []
-    for target in targets:
-        ip = _address(name, 'verify_targets', target, subnet)
-        if ip == shim_address:
-            raise NetworkError(name, 'verify_targets', target, "verify_targets lists %s, the host's own shim "
-                               "address; list the gateway or containers instead" % ip)
-        if str(ip) not in verify:
-            verify.append(str(ip))
-    if docker and shim_address in ip_range:
-        reserved = True  # the role reserves it as the Docker network's aux address 'host'
+    for target in raw['verify_targets']:
+        verify.append(_target(name, target, subnets))
+    if docker:
+        # the role reserves it as the Docker network's aux address 'host'
+        reserved = reserved or any(_inside(item['shim_address'], item['ip_range']) for item in subnets)
 
+    first = subnets[0]
     return {
         'name': name, 'driver': driver, 'parent': parent, 'vlan_id': vlan_id, 'link_parent': link_parent,
-        'subnet': str(subnet), 'gateway': str(gateway) if gateway is not None else None,
-        'ip_range': str(ip_range), 'shim_address': str(shim_address), 'shim_address_reserved': reserved,
-        'shim_name': shim_name, 'mode': mode, 'metric': metric, 'verify_targets': verify, 'docker': docker,
+        'subnet': first['subnet'], 'gateway': first['gateway'], 'ip_range': first['ip_range'],
+        'shim_address': first['shim_address'], 'subnets': subnets, 'shim_address_reserved': reserved,
+        'shim_name': shim_name, 'mode': mode, 'metric': metric, 'verify_targets': sorted(set(verify), key=verify.index),
+        'docker': docker,
     }
+
+
+def _inside(address, network):
+    return ipaddress.ip_address(u'%s' % address) in ipaddress.ip_network(u'%s' % network)
+
+
+def _subnets_fit(name, subnets, prefixed):
+    for i, item in enumerate(subnets):
+        for j, other in enumerate(subnets[:i]):
+            if _ip_network(item['subnet']).overlaps(_ip_network(other['subnet'])):
+                raise NetworkError(name, 'subnets[%d].subnet' % i if prefixed else 'subnet', item['subnet'],
+                                   "subnet %s overlaps subnet %s of the same network (subnets[%d]); give each subnet "
+                                   "its own range" % (item['subnet'], other['subnet'], j))
+
+
+def _target(name, target, subnets):
+    """A verify target: an address inside one of the network's subnets, not the host's own."""
+    try:
+        ip = ipaddress.ip_address(u'%s' % target.strip())
+    except ValueError:
+        raise NetworkError(name, 'verify_targets', target, "verify_targets: '%s' is not an IP address; list the "
+                           "gateway or containers, like 198.18.248.10" % target)
+    inside = [item for item in subnets if ip in _ip_network(item['subnet'])]
+    if not inside:
+        raise NetworkError(name, 'verify_targets', target, "verify_targets: %s is outside the network's subnets "
+                           "(%s); list addresses on this network" % (ip, ', '.join(i['subnet'] for i in subnets)))
+    if str(ip) in [item['shim_address'] for item in subnets]:
+        raise NetworkError(name, 'verify_targets', target, "verify_targets lists %s, the host's own shim "
+                           "address; list the gateway or containers instead" % ip)
+    return str(ip)
 
 
 def _mode(name, driver, mode):
@@ -276,34 +420,15 @@ def _mode(name, driver, mode):
 
 # ---------------------------------------------------------------- Docker networks
 
-DOCKER_FIELDS = ('name', 'create')
-# the aux address Docker keeps for the host's shim (seed 000: --aux-address 'host=...')
-DOCKER_AUX_NAME = 'host'
-
-
 def _docker_options(name, docker):
     """None (not a Docker network) or {'name': Docker's network name, 'create': bool}."""
-    if docker is None or docker is False:
+    if docker is None:
         return None
-    if docker is True:
-        docker = {}
-    if not isinstance(docker, dict):
-        raise NetworkError(name, 'docker', docker, "docker must be a dictionary (name: the Docker network's name, "
-                           "default the network's; create: false to only use a network made elsewhere), not %r"
-                           % (docker,))
-    unknown = sorted(key for key in docker if key not in DOCKER_FIELDS)
-    if unknown:
-        raise NetworkError(name, 'docker', docker, "docker: unknown key%s %s; the keys are name and create" % (
-            's' if len(unknown) > 1 else '', ', '.join("'%s'" % key for key in unknown)))
     docker_name = docker.get('name') or name
-    if not isinstance(docker_name, str) or not _PLAIN_NAME.match(docker_name):
+    if not _PLAIN_NAME.match(docker_name):
         raise NetworkError(name, 'docker', docker_name, "docker: name '%s' is not a Docker network name; use "
                            "letters, digits, '_', '.' and '-', starting with a letter or digit" % (docker_name,))
-    create = docker.get('create', True)
-    if not isinstance(create, bool):
-        raise NetworkError(name, 'docker', create, "docker: create %r is not a boolean; give true or false"
-                           % (create,))
-    return {'name': docker_name, 'create': create}
+    return {'name': docker_name, 'create': docker.get('create', True)}
 
 
 def one_per_parent_message(name, parent, others):
@@ -337,12 +462,19 @@ def _same(field, ours, theirs):
     return str(ours) == str(theirs)
 
 
+def _docker_subnets(view):
+    """Docker's IPAM configs as definition subnets (the shim address from each one's aux address 'host')."""
+    return [{'subnet': config.get('subnet'), 'gateway': config.get('gateway'), 'ip_range': config.get('ip_range'),
+             'shim_address': (config.get('aux_addresses') or {}).get(DOCKER_AUX_NAME)}
+            for config in view.get('subnets') or []]
+
+
 def fill_from_docker(raw, view):
     """A definition completed from the existing Docker network `view` (_docker.network_view() of it).
 
-    Fields the definition leaves out come from Docker (driver, parent, subnet, gateway, ip_range, mode, and
-    the shim address from the aux address 'host'), so a network made by hand gets its shim without
-    retyping; a field both give must agree, since Docker cannot change a network in place.
+    Fields the definition leaves out come from Docker (driver, parent, mode, and each subnet's subnet,
+    gateway, ip_range, and shim address from its aux address 'host'), so a network made by hand gets its
+    shim without retyping; a field both give must agree, since Docker cannot change a network in place.
     """
     if view is None or not isinstance(raw, dict):
         return raw
@@ -351,41 +483,81 @@ def fill_from_docker(raw, view):
         raise NetworkError(name, 'docker', view.get('name'), "Docker network '%s' uses the %s driver; only macvlan "
                            "and ipvlan networks put containers on the underlay"
                            % (view.get('name'), view.get('driver')))
+    filled = dict(raw)
     ours_parent = raw.get('parent')
     if ours_parent and raw.get('vlan_id') not in (None, ''):
         ours_parent = '%s.%s' % (ours_parent, raw.get('vlan_id'))
-    aux = (view.get('aux_addresses') or {}).get(DOCKER_AUX_NAME)
-    theirs = (('driver', view.get('driver')), ('parent', view.get('parent')), ('subnet', view.get('subnet')),
-              ('gateway', view.get('gateway')), ('ip_range', view.get('ip_range')), ('shim_address', aux),
-              ('mode', view.get('mode')))
-    filled = dict(raw)
-    for field, value in theirs:
+    for field, value in (('driver', view.get('driver')), ('parent', view.get('parent')), ('mode', view.get('mode'))):
         ours = ours_parent if field == 'parent' else raw.get(field)
-        if value in (None, ''):
-            continue
-        if ours in (None, ''):
-            filled[field] = value
-        elif not _same(field, ours, value):
-            raise NetworkError(name, field, ours, "%s %s differs from Docker network '%s', which has %s; Docker "
-                               "cannot change a network in place. Give %s (or leave %s out to take Docker's), or "
-                               "re-create the Docker network" % (field, ours, view.get('name'), value, value, field))
-    if raw.get('ip_range') in (None, '') and not view.get('ip_range'):
-        raise NetworkError(name, 'ip_range', None, "Docker network '%s' has no --ip-range, so its containers may "
-                           "get any address of %s; give ip_range (the part the containers use) in the definition: "
-                           "the host routes only that part through its shim" % (view.get('name'), view.get('subnet')))
-    if raw.get('shim_address') in (None, '') and not aux:
-        raise NetworkError(name, 'shim_address', None, "Docker network '%s' has no aux address '%s'; give "
-                           "shim_address (an address Docker will not hand out: outside its ip_range %s)"
-                           % (view.get('name'), DOCKER_AUX_NAME, filled.get('ip_range')))
-    if aux and _same('shim_address', filled.get('shim_address'), aux):
-        filled['shim_address_reserved'] = True  # Docker keeps its aux addresses out of allocation
+        filled[field] = _agree(name, view, field, ours, value, filled.get(field))
+
+    theirs = _docker_subnets(view)
+    listed = bool(raw.get('subnets'))
+    ours = [dict(item) for item in raw['subnets']] if listed else [dict((f, raw.get(f)) for f in SUBNET_FIELDS)]
+    if listed and len(ours) != len(theirs):
+        raise NetworkError(name, 'subnets', raw['subnets'], "subnets lists %d subnet%s but Docker network '%s' has "
+                           "%d (%s); Docker cannot change a network in place. List them all, or leave subnets out "
+                           "to take Docker's" % (len(ours), 's' if len(ours) != 1 else '', view.get('name'),
+                                                 len(theirs), ', '.join(t['subnet'] for t in theirs)))
+    if not listed and len(theirs) > 1:
+        if any(raw.get(f) not in (None, '') for f in SUBNET_FIELDS):
+            raise NetworkError(name, 'subnets', None, "Docker network '%s' has %d subnets (%s); list them all under "
+                               "subnets, or leave the subnet fields out to take Docker's"
+                               % (view.get('name'), len(theirs), ', '.join(t['subnet'] for t in theirs)))
+        ours = [dict((f, None) for f in SUBNET_FIELDS) for _theirs in theirs]
+    for i, (mine, docker) in enumerate(zip(ours, theirs)):
+        where = 'subnets[%d].' % i if listed or len(theirs) > 1 else ''
+        for field in SUBNET_FIELDS:
+            mine[field] = _agree(name, view, where + field, mine.get(field), docker[field], mine.get(field))
+        if not mine.get('ip_range'):
+            raise NetworkError(name, where + 'ip_range', None, "Docker network '%s' has no --ip-range, so its "
+                               "containers may get any address of %s; give ip_range (the part the containers use) in "
+                               "the definition: the host routes only that part through its shim"
+                               % (view.get('name'), docker['subnet']))
+        if not mine.get('shim_address'):
+            raise NetworkError(name, where + 'shim_address', None, "Docker network '%s' has no aux address '%s'; "
+                               "give shim_address (an address Docker will not hand out: outside its ip_range %s)"
+                               % (view.get('name'), DOCKER_AUX_NAME, mine.get('ip_range')))
+        if docker['shim_address'] and _same('shim_address', mine['shim_address'], docker['shim_address']):
+            filled['shim_address_reserved'] = True  # Docker keeps its aux addresses out of allocation
+    if listed or len(ours) > 1:
+        filled['subnets'] = ours
+        for field in SUBNET_FIELDS:
+            filled.pop(field, None)
+    else:
+        filled.update(ours[0])
     return filled
+
+
+def _agree(name, view, field, ours, theirs, default):
+    """Docker's value of `field` where the definition has none; the definition's when both agree."""
+    if theirs in (None, ''):
+        return default
+    if ours in (None, ''):
+        return theirs
+    if not _same(field.split('.')[-1], ours, theirs):
+        plain = field.split('.')[-1]
+        raise NetworkError(name, field, ours, "%s %s differs from Docker network '%s', which has %s; Docker "
+                           "cannot change a network in place. Give %s (or leave %s out to take Docker's), or "
+                           "re-create the Docker network" % (plain, ours, view.get('name'), theirs, theirs, plain))
+    return default if field == 'parent' else ours
 
 
 # ---------------------------------------------------------------- the whole list
 
 def _ip_network(text):
     return ipaddress.ip_network(u'%s' % text)
+
+
+def _pairs(net, other, field):
+    """(ours, theirs) of `field` across two networks' subnets that collide (overlap, or equal addresses)."""
+    for mine in net['subnets']:
+        for theirs in other['subnets']:
+            if field == 'shim_address':
+                if mine[field] == theirs[field]:
+                    yield mine[field], theirs[field]
+            elif _ip_network(mine[field]).overlaps(_ip_network(theirs[field])):
+                yield mine[field], theirs[field]
 
 
 def _cross_checks(networks):
@@ -409,21 +581,20 @@ def _cross_checks(networks):
                     raise NetworkError(net['name'], 'mode', net['mode'], "ipvlan mode %s on '%s', but %s uses %s; "
                                        "the kernel keeps one ipvlan mode per parent. Give both the same mode"
                                        % (net['mode'], net['link_parent'], where, other['mode']))
-                if _ip_network(net['subnet']).overlaps(_ip_network(other['subnet'])):
-                    raise NetworkError(net['name'], 'subnet', net['subnet'], "subnet %s overlaps subnet %s of %s "
-                                       "on the same parent '%s'; give each network on one broadcast domain its own "
-                                       "subnet" % (net['subnet'], other['subnet'], where, net['link_parent']))
+                for mine, theirs in _pairs(net, other, 'subnet'):
+                    raise NetworkError(net['name'], 'subnet', mine, "subnet %s overlaps subnet %s of %s on the same "
+                                       "parent '%s'; give each network on one broadcast domain its own subnet"
+                                       % (mine, theirs, where, net['link_parent']))
             if net['docker'] and other['docker'] and net['link_parent'] == other['link_parent']:
                 raise NetworkError(net['name'], 'parent', net['parent'], one_per_parent_message(
                     net['name'], net['link_parent'], [other['name']]))
-            if _ip_network(net['ip_range']).overlaps(_ip_network(other['ip_range'])):
-                raise NetworkError(net['name'], 'ip_range', net['ip_range'], "ip_range %s overlaps ip_range %s of %s; "
-                                   "the host routes each range through its own shim, so the ranges must not "
-                                   "overlap" % (net['ip_range'], other['ip_range'], where))
-            if net['shim_address'] == other['shim_address']:
-                raise NetworkError(net['name'], 'shim_address', net['shim_address'], "shim_address %s is also the "
-                                   "shim address of %s; give each shim its own address"
-                                   % (net['shim_address'], where))
+            for mine, theirs in _pairs(net, other, 'ip_range'):
+                raise NetworkError(net['name'], 'ip_range', mine, "ip_range %s overlaps ip_range %s of %s; the host "
+                                   "routes each range through its own shim, so the ranges must not overlap"
+                                   % (mine, theirs, where))
+            for mine, theirs in _pairs(net, other, 'shim_address'):
+                raise NetworkError(net['name'], 'shim_address', mine, "shim_address %s is also the shim address of "
+                                   "%s; give each shim its own address" % (mine, where))
             if net['shim_name'] == other['shim_name']:
                 raise NetworkError(net['name'], 'shim_name', net['shim_name'], "shim_name '%s' is also the shim of "
                                    "%s; give one of them another shim_name" % (net['shim_name'], where))
@@ -435,7 +606,8 @@ def _cross_checks(networks):
 def shim_args(net):
     """The underlay.network.host_shim parameters for one normalised network (netns not included)."""
     args = {'name': net['shim_name'], 'kind': net['driver'], 'parent': net['link_parent'],
-            'address': net['shim_address'], 'routes': [net['ip_range']], 'metric': net['metric']}
+            'addresses': [item['shim_address'] for item in net['subnets']],
+            'routes': [item['ip_range'] for item in net['subnets']], 'metric': net['metric']}
     if net['mode'] is not None:
         args['mode'] = net['mode']
     return args
@@ -448,8 +620,9 @@ def _docker_network(net, docker_views):
         raise NetworkError(net['name'], 'docker', net['docker'], "Docker network '%s' does not exist and docker.create "
                            "is false; create it first, or let the role create it (create: true)" % net['docker']['name'])
     params = {'name': net['docker']['name'], 'driver': net['driver'], 'parent': net['link_parent'],
-              'subnet': net['subnet'], 'gateway': net['gateway'], 'ip_range': net['ip_range'],
-              'aux_addresses': {DOCKER_AUX_NAME: net['shim_address']}, 'mode': net['mode']}
+              'subnets': [{'subnet': item['subnet'], 'gateway': item['gateway'], 'ip_range': item['ip_range'],
+                           'aux_addresses': {DOCKER_AUX_NAME: item['shim_address']}} for item in net['subnets']],
+              'mode': net['mode']}
     if exists:
         # only read it: the definition was completed from it and checked against it already
         params = {'name': net['docker']['name']}

@@ -64,6 +64,28 @@ options:
       - Addresses Docker must never give a container (C(--aux-address name=address)). The role reserves the
         host's shim address under the name C(host), as seed 000 does.
     type: dict
+  subnets:
+    description:
+      - Several subnets (C(--subnet A --subnet B), IPv4 and IPv6 side by side), each with its own gateway, ip
+        range and aux addresses. IPv6 is enabled on the network when one of them is IPv6.
+      - Instead of O(subnet), O(gateway), O(ip_range) and O(aux_addresses), which are the one-subnet case.
+    type: list
+    elements: dict
+    version_added: 0.2.0
+    suboptions:
+      subnet:
+        description: The subnet's CIDR.
+        type: str
+        required: true
+      gateway:
+        description: The gateway of this subnet.
+        type: str
+      ip_range:
+        description: The part of this subnet Docker hands to containers.
+        type: str
+      aux_addresses:
+        description: Addresses of this subnet Docker must never give a container.
+        type: dict
   mode:
     description: C(macvlan_mode) (bridge, vepa, private, passthru) or C(ipvlan_mode) (l2, l3, l3s).
     type: str
@@ -110,9 +132,9 @@ network:
   description: The network as Docker has it after the task (predicted in check mode); null when absent.
   returned: always
   type: dict
-  sample: {name: macvlan, id: 5b74c59125ac, driver: macvlan, parent: eth0, subnet: 198.18.64.0/20,
-           gateway: 198.18.64.1, ip_range: 198.18.72.0/24, aux_addresses: {host: 198.18.72.254}, mode: null,
-           subnets: 1, containers: [web1]}
+  sample: {name: macvlan, id: 5b74c59125ac, driver: macvlan, parent: eth0, mode: null, ipv6: false,
+           subnets: [{subnet: 198.18.64.0/20, gateway: 198.18.64.1, ip_range: 198.18.72.0/24,
+                      aux_addresses: {host: 198.18.72.254}}], containers: [web1]}
 changes:
   description: What was done (or would be in check mode), as small named steps.
   returned: always
@@ -140,10 +162,14 @@ def main():
         gateway=dict(type='str'),
         ip_range=dict(type='str'),
         aux_addresses=dict(type='dict'),
+        subnets=dict(type='list', elements='dict', options=dict(
+            subnet=dict(type='str', required=True), gateway=dict(type='str'), ip_range=dict(type='str'),
+            aux_addresses=dict(type='dict'))),
         mode=dict(type='str'),
         recreate=dict(type='bool', default=False),
         docker_host=dict(type='str', default='unix:///var/run/docker.sock'),
-    ), needs_pyroute2=False)
+    ), needs_pyroute2=False, mutually_exclusive=[('subnets', 'subnet'), ('subnets', 'gateway'), ('subnets', 'ip_range'),
+                                                 ('subnets', 'aux_addresses')])
     try:
         result = reconcile_network(DockerClient(module.params['docker_host']), module.params, module.check_mode)
     except UnderlayError as exc:

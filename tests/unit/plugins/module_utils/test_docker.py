@@ -103,7 +103,7 @@ def params(**extra):
 def test_an_existing_network_is_read_and_left_alone(engine):
     result = reconcile_network(engine.client, params())
     assert result['changed'] is False and result['changes'] == []
-    assert result['network']['aux_addresses'] == {'host': '198.18.72.254'}
+    assert result['network']['subnets'][0]['aux_addresses'] == {'host': '198.18.72.254'}
     assert [method for method, _path in engine.requests] == ['GET']
 
 
@@ -191,7 +191,7 @@ def test_no_engine_and_tcp_endpoints_are_explained(tmp_path):
 def test_view_and_body_round_trip():
     view = network_view(inspect(containers={'abcdef0123456789': {}}))
     assert view['containers'] == ['abcdef012345'] and view['mode'] is None
-    body = create_body(dict(view, name='x', gateway=None))
+    body = create_body(dict(view, name='x', subnets=[dict(view['subnets'][0], gateway=None)]))
     assert 'Gateway' not in body['IPAM']['Config'][0] and body['Labels'] == {'underlay.network.managed': 'true'}
 
 

@@ -51,12 +51,14 @@ def test_seed000_network_gets_every_default_explicit():
         'subnet': '198.18.240.0/20', 'gateway': '198.18.240.1', 'ip_range': '198.18.248.0/22',
         'shim_address': '198.18.255.254', 'shim_address_reserved': False, 'shim_name': 'mynet-shim',
         'mode': 'bridge', 'metric': 0, 'verify_targets': [], 'docker': None,
+        'subnets': [{'subnet': '198.18.240.0/20', 'gateway': '198.18.240.1', 'ip_range': '198.18.248.0/22',
+                     'shim_address': '198.18.255.254'}],
     }]
     assert set(result['networks'][0]) == set(FIELDS) | {'link_parent'}
     assert result['vlans'] == []
     assert result['drivers'] == ['macvlan']
     assert result['shims'] == [{'network': 'mynet', 'name': 'mynet-shim', 'kind': 'macvlan', 'parent': 'eth0',
-                                'mode': 'bridge', 'address': '198.18.255.254', 'routes': ['198.18.248.0/22'],
+                                'mode': 'bridge', 'addresses': ['198.18.255.254'], 'routes': ['198.18.248.0/22'],
                                 'metric': 0}]
 
 
@@ -94,7 +96,7 @@ def test_ipv6_network():
                                      shim_address='2001:db8:1::fe')])
     network = result['networks'][0]
     assert network['subnet'] == '2001:db8:1::/64' and network['ip_range'] == '2001:db8:1::1:0/112'
-    assert result['shims'][0]['address'] == '2001:db8:1::fe'
+    assert result['shims'][0]['addresses'] == ['2001:db8:1::fe']
 
 
 def test_vlan_networks_share_their_sub_interface_and_need_8021q():
@@ -213,7 +215,7 @@ def test_second_network_without_a_name_is_named_by_its_index():
     ({'shim_address': '198.18.251.255', 'shim_address_reserved': True}, 'shim_address',
      ['is the last address of ip_range']),
     ({'shim_address': '198.18.255.254/24'}, 'shim_address', ['has a prefix']),
-    ({'shim_address_reserved': 'yes'}, 'shim_address_reserved', ["shim_address_reserved 'yes' is not a boolean"]),
+    ({'shim_address_reserved': 'maybe'}, 'shim_address_reserved', ["shim_address_reserved 'maybe' is not true or false"]),
     ({'shim_name': 'x' * 16}, 'shim_name', ['is 16 bytes long']),
     ({'shim_name': 'eth0'}, 'shim_name', ["shim_name 'eth0' is the name of the parent"]),
     ({'mode': 'private'}, 'mode', ["mode 'private' cannot work with a host shim", 'use bridge']),
@@ -223,10 +225,11 @@ def test_second_network_without_a_name_is_named_by_its_index():
     ({'driver': 'ipvlan', 'mode': 'bridge'}, 'mode', ["mode 'bridge' is not an ipvlan mode", 'l2, l3 or l3s']),
     ({'metric': -1}, 'metric', ['metric -1 is out of range']),
     ({'metric': 'low'}, 'metric', ["metric 'low' is not a whole number"]),
-    ({'verify_targets': '198.18.248.10'}, 'verify_targets', ['verify_targets must be a list']),
-    ({'verify_targets': ['198.18.0.1']}, 'verify_targets', ['verify_targets 198.18.0.1 is outside subnet']),
+    ({'verify_targets': {'a': 1}}, 'verify_targets', ["verify_targets {'a': 1} is not a list", 'list of addresses']),
+    ({'verify_targets': ['box']}, 'verify_targets', ["'box' is not an IP address"]),
+    ({'verify_targets': ['198.18.0.1']}, 'verify_targets', ["198.18.0.1 is outside the network's subnets"]),
     ({'verify_targets': ['198.18.255.254']}, 'verify_targets', ["the host's own shim address"]),
-    ({'docker': ['aux']}, 'docker', ['docker must be a dictionary']),
+    ({'docker': ['aux']}, 'docker', ["docker ['aux'] is not a dictionary", 'name', 'create']),
 ])
 def test_each_field_rule_names_network_field_value_and_fix(extra, field, words):
     error = fails([net(**extra)], 'mynet', field, *words)
@@ -346,9 +349,15 @@ def docker_fails(networks, field, words, docker_views=None, network='mynet'):
     return exc.value
 
 
-DOCKER_VIEW = {'name': 'mynet', 'id': 'f00', 'driver': 'macvlan', 'parent': 'eth0', 'subnet': '198.18.240.0/20',
-               'gateway': '198.18.240.1', 'ip_range': '198.18.244.0/22', 'aux_addresses': {'host': '198.18.244.254'},
-               'mode': None, 'subnets': 1, 'containers': ['web1']}
+DOCKER_SUBNET = {'subnet': '198.18.240.0/20', 'gateway': '198.18.240.1', 'ip_range': '198.18.244.0/22',
+                 'aux_addresses': {'host': '198.18.244.254'}}
+DOCKER_VIEW = {'name': 'mynet', 'id': 'f00', 'driver': 'macvlan', 'parent': 'eth0', 'subnets': [DOCKER_SUBNET],
+               'mode': None, 'ipv6': False, 'containers': ['web1']}
+
+
+def docker_view(**subnet):
+    """DOCKER_VIEW with its one subnet changed."""
+    return dict(DOCKER_VIEW, subnets=[dict(DOCKER_SUBNET, **subnet)])
 
 
 def test_a_docker_network_to_create_reserves_the_shim_address_as_aux_address_host():
@@ -357,9 +366,9 @@ def test_a_docker_network_to_create_reserves_the_shim_address_as_aux_address_hos
     assert result['networks'][0]['shim_address_reserved'] is True  # inside the range, but Docker keeps it
     assert result['docker_networks'] == [{
         'network': 'mynet', 'name': 'mynet', 'exists': False,
-        'params': {'name': 'mynet', 'driver': 'macvlan', 'parent': 'eth0', 'subnet': '198.18.240.0/20',
-                   'gateway': '198.18.240.1', 'ip_range': '198.18.244.0/22',
-                   'aux_addresses': {'host': '198.18.244.254'}, 'mode': 'bridge'}}]
+        'params': {'name': 'mynet', 'driver': 'macvlan', 'parent': 'eth0', 'mode': 'bridge',
+                   'subnets': [{'subnet': '198.18.240.0/20', 'gateway': '198.18.240.1', 'ip_range': '198.18.244.0/22',
+                                'aux_addresses': {'host': '198.18.244.254'}}]}}]
 
 
 def test_a_docker_network_on_a_vlan_is_created_on_the_sub_interface():
@@ -412,11 +421,11 @@ def test_the_same_values_written_differently_agree():
 
 def test_an_existing_docker_network_without_ip_range_or_aux_host_needs_them_given():
     docker_fails([{'name': 'mynet', 'docker': {}}], 'ip_range', ['no --ip-range', 'give ip_range'],
-                 docker_views={'mynet': dict(DOCKER_VIEW, ip_range=None)})
+                 docker_views={'mynet': docker_view(ip_range=None)})
     docker_fails([{'name': 'mynet', 'docker': {}}], 'shim_address', ["no aux address 'host'", 'give shim_address'],
-                 docker_views={'mynet': dict(DOCKER_VIEW, aux_addresses={})})
+                 docker_views={'mynet': docker_view(aux_addresses={})})
     result = normalise_networks([{'name': 'mynet', 'ip_range': '198.18.248.0/22', 'shim_address': '198.18.255.254',
-                                  'docker': {}}], docker_views={'mynet': dict(DOCKER_VIEW, ip_range=None, aux_addresses={})})
+                                  'docker': {}}], docker_views={'mynet': docker_view(ip_range=None, aux_addresses={})})
     assert result['networks'][0]['shim_address_reserved'] is False
 
 
@@ -445,8 +454,8 @@ def test_create_false_needs_an_existing_network():
 @pytest.mark.parametrize('docker, words', [
     ({'aux': 1}, ["unknown key 'aux'"]),
     ({'name': 'bad name'}, ['not a Docker network name']),
-    ({'create': 'yes'}, ['not a boolean']),
-    ('mynet', ['docker must be a dictionary']),
+    ({'create': 'maybe'}, ['is not true or false']),
+    ('mynet', ["docker 'mynet' is not a dictionary"]),
 ])
 def test_bad_docker_options(docker, words):
     docker_fails([net(docker=docker)], 'docker', words)
