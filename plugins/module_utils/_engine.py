@@ -127,7 +127,12 @@ class Transaction:
         if specs is not None:
             self.specs = list(specs)
             self._check_specs(self.specs)
-        self.plans = [plan_link(spec, self.before, self.missing, self.check_mode) for spec in self.specs]
+        self.plans, planned = [], set()
+        for spec in self.specs:
+            plan = plan_link(spec, self.before, self.missing, self.check_mode, planned)
+            if any(change.action == 'create' for change in plan.changes):
+                planned.add(spec.identity)
+            self.plans.append(plan)
         for plan in self.plans:
             check_port_options(plan, self.before)
         return self.plans
@@ -144,11 +149,7 @@ class Transaction:
         try:
             applier = Applier(self.sockets, self.before)
             try:
-                for plan in self.plans:
-                    if plan.changed:
-                        applier.queue_link_changes(plan)
-                applier.flush()
-                applier.finish_moves()
+                self._apply_links(applier)
                 self._apply_followups(applier)
             except UnderlayError:
                 applier.undo_created()  # also what sits under a temporary name
@@ -162,6 +163,25 @@ class Transaction:
         except netlink.NetlinkError as exc:
             raise self.rolled_back(translate(exc.code, 'read back links for', {'kind': 'link', 'name': '*',
                                                                                'netns': None}))
+
+    def _apply_links(self, applier):
+        """Link requests in batches; a link whose parent this run creates (a shim on a new VLAN
+        sub-interface) goes in the next batch, once a fresh read knows the parent's index."""
+        pending = [plan for plan in self.plans if plan.changed]
+        while pending:
+            known = applier.snapshots
+            ready = [plan for plan in pending if not _needs_parent(plan) or
+                     plan.spec.parent in known[plan.spec.parent_netns].links]
+            if not ready:
+                raise KernelError("cannot create %s: its parent did not appear" % ', '.join(
+                    "'%s'" % plan.spec.name for plan in pending))
+            for plan in ready:
+                applier.queue_link_changes(plan)
+            applier.flush()
+            applier.finish_moves()
+            pending = [plan for plan in pending if plan not in ready]
+            if pending:
+                applier.snapshots = dict((netns, self.read(netns)) for netns in self.sockets)
 
     def _apply_followups(self, applier):
         """Alias, address and route steps need the index of links created just now: one fresh dump per
@@ -238,6 +258,10 @@ def reconcile(specs, check_mode=False):
         tx.plan()
         tx.apply()
         return tx.results()
+
+
+def _needs_parent(plan):
+    return any(change.action in ('create', 'recreate') for change in plan.changes)
 
 
 def _as_option(value):

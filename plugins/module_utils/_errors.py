@@ -70,6 +70,10 @@ def translate(code, action, link, hint=None):
             "cannot %s %s: %s is already used by another port on parent '%s'; "
             "choose another macaddress or leave it out to get a random one" % (action, where, which, parent),
             code, field='macaddress', value=mac)
+    if code == errno.EEXIST and action.startswith('add route'):
+        return KernelError("cannot %s %s: the main table already has that route with the same metric through "
+                           "another device (someone else's); remove it, or give the network another metric"
+                           % (action, where), code, field='routes', value=action.split()[2])
     if code == errno.EEXIST and hint:
         return KernelError("cannot %s %s: %s (EEXIST)" % (action, where, hint), code, field='parent',
                            value=parent)

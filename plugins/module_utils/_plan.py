@@ -61,8 +61,11 @@ def _compare(changes, attribute, current, desired):
         changes.append(Change('set %s' % attribute, attribute, current, desired))
 
 
-def plan_link(spec, snapshots, missing_namespaces=(), check_mode=False):
-    """Compare one desired link with the kernel; return its LinkPlan (raises on refusal)."""
+def plan_link(spec, snapshots, missing_namespaces=(), check_mode=False, planned=()):
+    """Compare one desired link with the kernel; return its LinkPlan (raises on refusal).
+
+    `planned`: (netns, name) of links an earlier spec of the same run creates, which may be parents.
+    """
     kind = KINDS[spec.kind]
     warnings = []
     snapshot = snapshots.get(spec.netns)
@@ -86,7 +89,7 @@ def plan_link(spec, snapshots, missing_namespaces=(), check_mode=False):
                             % (field, netns))
     parent_snapshot = snapshots.get(spec.parent_netns)
     parent = parent_snapshot.links.get(spec.parent) if parent_snapshot else None
-    if parent is None and parent_snapshot is not None:
+    if parent is None and parent_snapshot is not None and (spec.parent_netns, spec.parent) not in planned:
         if not check_mode:
             raise ValidationError(
                 "parent: '%s' does not exist in %s; create it first, or set parent_netns to the "

@@ -1,0 +1,274 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A host's side of its underlay networks as one desired state, converged as one transaction.
+
+VLAN sub-interfaces, shims (link, an address per subnet, a route per ip range) and the host's
+network sysctls are planned from one read of the namespace; Docker networks from one inspect each.
+Apply order: links (one engine Transaction), then Docker networks, then sysctls, then the
+reachability gate. When any of them fails, everything before it is put back: sysctls written
+back, Docker networks this run created removed, and the Transaction rolls the links back to the
+first read. Ownership is on the objects: links we create carry OWNER_MARK in IFLA_IFALIAS, routes
+protocol 209, Docker networks DOCKER_LABEL; `absent` removes only what carries the mark.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import sys
+
+from ansible_collections.underlay.network.plugins.module_utils import _gate as gate
+from ansible_collections.underlay.network.plugins.module_utils import _sysctl as sysctl
+from ansible_collections.underlay.network.plugins.module_utils._docker import (
+    DockerClient, create_body, network_view)
+from ansible_collections.underlay.network.plugins.module_utils._engine import Transaction
+from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError, ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._lock import NamespaceLock
+from ansible_collections.underlay.network.plugins.module_utils._networks import (
+    docker_name_of, normalise_networks, shim_args)
+from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
+from ansible_collections.underlay.network.plugins.module_utils._read import Snapshot
+from ansible_collections.underlay.network.plugins.module_utils._shim import ShimSpec
+from ansible_collections.underlay.network.plugins.module_utils._spec import LinkSpec, build_spec
+from ansible_collections.underlay.network.plugins.module_utils._vocabulary import (
+    DOCKER_LABEL, OWNER_MARK, PORT_KINDS)
+
+
+class HostFailure(UnderlayError):
+    """A step failed after others were applied; the message says what failed and what was put back."""
+
+
+def docker_views(raw_networks, docker_host, client=None):
+    """Each declared Docker network as Docker has it (None when missing); no Docker call without one."""
+    names = sorted(set(name for name in (docker_name_of(raw) for raw in raw_networks or []) if name))
+    if not names:
+        return {}, None
+    client = client or DockerClient(docker_host)
+    views = {}
+    for name in names:
+        raw = client.network(name)
+        views[name] = dict(network_view(raw), managed=(raw.get('Labels') or {}).get(DOCKER_LABEL) == 'true') \
+            if raw else None
+    return views, client
+
+
+class HostNetworks:
+    """The desired host side of `networks` in namespace `netns` (params: the host_networks module's)."""
+
+    def __init__(self, params, check_mode=False, docker_client=None):
+        self.params = params
+        self.check_mode = check_mode
+        self.netns = params.get('netns') or None
+        self.state = params.get('state') or 'present'
+        self.views, self.client = docker_views(params.get('networks'), params.get('docker_host'), docker_client)
+        self.derived = normalise_networks(params.get('networks'), docker_views=self.views)
+        self.sysctls = sysctl.normalise_sysctls(params.get('sysctls')) if self.state == 'present' else {}
+        self.shims = [ShimSpec(dict(shim_args(net), netns=self.netns, state=self.state,
+                                    allow_overlap=params.get('allow_overlap'),
+                                    controller_address=params.get('controller_address')))
+                      for net in self.derived['networks']]
+        self.changes = []  # every step of the run, as result dicts, in order
+        self.created, self.modified, self.removed, self.left = [], [], [], []
+        self.verify, self.warnings = [], []
+
+    # ------------------------------------------------------------ the run
+
+    def converge(self):
+        with NamespaceLock(self.netns, self.params.get('lock_timeout') or 120, _holder()):
+            with Transaction(check_mode=self.check_mode, namespaces=[self.netns], routes=True) as tx:
+                snapshot = tx.before.get(self.netns) or Snapshot(self.netns, [], [], routes=[])
+                if self.state == 'present':
+                    self._present(tx, snapshot)
+                else:
+                    self._absent(tx, snapshot)
+                return self._result(tx)
+
+    def _present(self, tx, snapshot):
+        names = set(shim.name for shim in self.shims)
+        for shim in self.shims:
+            shim.check_safety(snapshot, ours=names)
+        docker_plan = [net for net in self.derived['docker_networks'] if not net['exists']]
+        sysctl_before = sysctl.read(self.netns, self.sysctls) if self.sysctls else {}
+        sysctl_steps = sysctl.plan(self.sysctls, sysctl_before)
+        tx.plan(self._vlan_specs(snapshot) + [shim.link_spec(snapshot) for shim in self.shims])
+        self._record_links(tx)
+        self.changes.extend(_docker_change('create', net['name'], net['network']) for net in docker_plan)
+        self.created.extend(net['name'] for net in docker_plan)
+        self.changes.extend(_sysctl_change(step, self.netns) for step in sysctl_steps)
+        if self.check_mode:
+            return
+        tx.apply()
+        made, written = [], []
+        try:
+            for net in docker_plan:
+                self.client.create_network(create_body(dict(net['params'], name=net['name'])))
+                made.append(net)
+            sysctl.apply(self.netns, sysctl_steps)
+            written = sysctl_steps
+            self._gate()
+        except UnderlayError as exc:
+            raise self._undo(tx, exc, made, written)
+
+    def _absent(self, tx, snapshot):
+        to_remove = [net for net in self.derived['docker_networks'] if net['exists'] and self.views[net['name']]
+                     and self.views[net['name']]['managed']]
+        for net in to_remove:
+            users = self.views[net['name']]['containers']
+            if users:
+                raise ValidationError("network '%s': Docker network '%s' still has containers attached: %s. Stop or "
+                                      "disconnect them first; nothing was changed" % (
+                                          net['network'], net['name'], ', '.join(users)), 'docker', net['name'])
+        kept_parents = set(net['link_parent'] for net in self.derived['networks'] if net['docker'] and net['docker'][
+            'name'] not in [item['name'] for item in to_remove])
+        specs = []
+        for shim in self.shims:
+            link = snapshot.links.get(shim.name)
+            if link is not None and link.get('alias') == OWNER_MARK:
+                specs.append(shim.link_spec(snapshot))
+            elif link is not None:
+                self.left.append('%s (a shim not made by this collection: no ownership mark)' % shim.name)
+        going = set(spec.name for spec in specs)
+        for vlan in self.derived['vlans']:
+            link = snapshot.links.get(vlan['name'])
+            if link is None:
+                continue
+            reason = self._vlan_stays(vlan, link, snapshot, going, kept_parents)
+            if reason:
+                self.left.append('%s (%s)' % (vlan['name'], reason))
+            else:
+                specs.append(LinkSpec('vlan', vlan['name'], None, netns=self.netns, state='absent'))
+        tx.plan(specs)
+        self._record_links(tx)
+        self.changes.extend(_docker_change('remove', net['name'], net['network']) for net in to_remove)
+        self.removed.extend(net['name'] for net in to_remove)
+        for net in self.derived['docker_networks']:
+            if net['exists'] and net not in to_remove:
+                self.left.append("Docker network %s (not created by this collection)" % net['name'])
+        if self.check_mode:
+            return
+        tx.apply()
+        try:
+            for net in to_remove:
+                self.client.remove_network(self.views[net['name']]['id'], net['name'])
+        except UnderlayError as exc:
+            raise self._undo(tx, exc, [], [])
+
+    def _vlan_stays(self, vlan, link, snapshot, going, kept_parents):
+        if link.get('alias') != OWNER_MARK:
+            return 'not made by this collection: no ownership mark'
+        if vlan['name'] in kept_parents:
+            return 'a Docker network that stays sits on it'
+        users = [other['name'] for other in snapshot.links.values()
+                 if other['kind'] in PORT_KINDS + ('vlan',) and other['link'] == link['index']
+                 and other['link_netnsid'] is None and other['name'] not in going]
+        if users:
+            return 'still the parent of %s' % ', '.join(sorted(users))
+        return None
+
+    def _vlan_specs(self, snapshot):
+        """VLAN sub-interfaces the networks sit on; those we create get the ownership mark."""
+        specs = []
+        for vlan in self.derived['vlans']:
+            exists = vlan['name'] in snapshot.links
+            params = dict(name=vlan['name'], parent=vlan['parent'], vlan_id=vlan['vlan_id'], netns=self.netns,
+                          parent_netns=self.netns)
+            spec = build_spec('vlan', params, KINDS['vlan'].normalise(params))
+            spec.alias = None if exists else OWNER_MARK
+            specs.append(spec)
+        return specs
+
+    def _record_links(self, tx):
+        for plan in tx.plans:
+            if not plan.changed:
+                continue
+            actions = [change.action for change in plan.changes]
+            if 'create' in actions:
+                self.created.append(plan.spec.name)
+            elif 'delete' in actions:
+                self.removed.append(plan.spec.name)
+            else:
+                self.modified.append(plan.spec.name)
+            self.changes.extend(change.as_dict(plan.spec) for change in plan.changes)
+
+    def _gate(self):
+        """Ping every network's verify targets; an unanswered one fails the run (or only warns)."""
+        targets = [(net['name'], target) for net in self.derived['networks'] for target in net['verify_targets']]
+        if not targets:
+            return
+        answers = gate.ping_all(self.netns, [target for _net, target in targets],
+                                timeout=self.params.get('verify_timeout') or 3)
+        self.verify = [{'network': net, 'target': target, 'reachable': answers[target]} for net, target in targets]
+        silent = ['%s -> %s' % (item['network'], item['target']) for item in self.verify if not item['reachable']]
+        if silent and (self.params.get('on_unreachable') or 'rollback') == 'rollback':
+            raise HostFailure("the reachability gate failed: no answer from %s within %s s" % (
+                ', '.join(silent), self.params.get('verify_timeout') or 3), 'verify_targets', silent[0])
+        self.warnings = ['unreachable after applying: %s' % ', '.join(silent)] if silent else []
+
+    def _undo(self, tx, exc, made, written):
+        """Put back what ran before `exc` (newest first); the error then says what was put back."""
+        back = []
+        try:
+            if written:
+                sysctl.apply(self.netns, written, backwards=True)
+                back.append('sysctls %s' % ', '.join(step.attribute for step in written))
+            for net in reversed(made):
+                view = self.client.network(net['name'])
+                if view:
+                    self.client.remove_network(view['Id'], net['name'])
+                back.append('removed Docker network %s' % net['name'])
+            back.extend(tx.rollback())
+        except UnderlayError as undo_error:
+            return HostFailure('%s; putting things back failed too: %s (after: %s)' % (
+                exc.message, undo_error.message, ', '.join(back) or 'nothing'), exc.field, exc.value)
+        return HostFailure('%s; the host was put back as it was before the task (%s)' % (
+            exc.message, ', '.join(back) or 'nothing had changed yet'), exc.field, exc.value)
+
+    # ------------------------------------------------------------ the result
+
+    def _result(self, tx):
+        results = dict((plan.spec.name, result) for plan, result in zip(tx.plans, tx.results()))
+        networks = []
+        for net, shim in zip(self.derived['networks'], self.shims):
+            link = (results.get(shim.name) or {}).get('link') if self.state == 'present' else None
+            networks.append({
+                'name': net['name'], 'driver': net['driver'], 'parent': net['link_parent'],
+                'vlan': net['link_parent'] if net['vlan_id'] is not None else None,
+                'docker_network': net['docker']['name'] if net['docker'] else None,
+                'shim': shim.name if self.state == 'present' else None,
+                'addresses': (link or {}).get('addresses', [str(a) for a in shim.addresses]) if self.state == 'present' else [],
+                'routes': [item['route'] for item in (link or {}).get('routes', [])] if link else (
+                    [str(r) for r in shim.routes] if self.state == 'present' and self.check_mode else []),
+                'verify_targets': net['verify_targets'],
+            })
+        before = dict((name, result['diff']['before']) for name, result in results.items() if result['changed'])
+        after = dict((name, result['diff']['after']) for name, result in results.items() if result['changed'])
+        return {
+            'changed': bool(self.changes),
+            'changes': self.changes,
+            'created': self.created, 'modified': self.modified, 'removed': self.removed, 'left': self.left,
+            'networks': networks,
+            'drivers': self.derived['drivers'],
+            'verify': self.verify,
+            'diff': {'before': before, 'after': after},
+            'warnings': [w for result in results.values() for w in result['warnings']] + self.warnings,
+        }
+
+
+def _docker_change(action, name, network):
+    return {'action': action, 'kind': 'docker network', 'name': name, 'network': network}
+
+
+def _sysctl_change(step, netns):
+    return dict(step.as_dict(LinkSpec('sysctl', step.attribute, None, netns=netns)), kind='sysctl')
+
+
+def _holder():
+    return 'pid %d (%s)' % (os.getpid(), os.path.basename(sys.argv[0]) or 'python')
+
+
+def converge_host(params, check_mode=False, docker_client=None):
+    return HostNetworks(params, check_mode, docker_client).converge()
