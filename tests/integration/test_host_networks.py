@@ -1,0 +1,229 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""host_networks on real kernels: a whole host in one transaction, proven with packets, and put back
+byte for byte when a step fails.
+
+The scene: one host namespace with one veth parent per network (p<i>, its peer q<i> keeps the carrier
+up) and one container namespace per network whose eth0 is a bridge-mode macvlan child of p<i>, with
+198.18.(100+i).10/24 and 2001:db8:<i>::10/64.
+"""
+import fcntl
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from helpers import COLLECTIONS, HERE, ansible_playbook, run_module, sh
+
+pytestmark = pytest.mark.kernel('macvlan')
+
+
+def network(i, **extra):
+    net = dict(name='n%d' % i, parent='p%d' % i, subnets=[
+        dict(subnet='198.18.%d.0/24' % (100 + i), ip_range='198.18.%d.0/28' % (100 + i),
+             shim_address='198.18.%d.254' % (100 + i)),
+        dict(subnet='2001:db8:%x::/64' % i, ip_range='2001:db8:%x::/120' % i, shim_address='2001:db8:%x::1:1' % i)],
+        verify_targets=['198.18.%d.10' % (100 + i), '2001:db8:%x::10' % i])
+    net.update(extra)
+    return net
+
+
+def scene(lab, count):
+    host = lab.add_ns('host')
+    script = []
+    for i in range(1, count + 1):
+        container = lab.add_ns('c%d' % i)
+        script.append('ip -n {h} link add p{i} type veth peer name q{i} && ip -n {h} link set p{i} up && '
+                      'ip -n {h} link set q{i} up && ip -n {h} link add link p{i} name x{i} type macvlan mode bridge && '
+                      'ip -n {h} link set x{i} netns {c} && ip -n {c} link set x{i} name eth0 && '
+                      'ip -n {c} link set eth0 up && ip -n {c} addr add 198.18.{o}.10/24 dev eth0 && '
+                      'ip -n {c} addr add 2001:db8:{x}::10/64 dev eth0 nodad'.format(
+                          h=host, c=container, i=i, o=100 + i, x='%x' % i))
+    sh(' && '.join(script))
+    return host
+
+
+def host_state(host):
+    """What `ip -d addr` and both route tables say, with the carrier state and link-local DAD flags left out
+    (the kernel settles those on its own after a link comes up)."""
+    text = sh('ip -n {h} -d addr show; ip -n {h} route show; ip -n {h} -6 route show; '
+              'ip netns exec {h} cat /proc/sys/net/ipv4/ip_forward'.format(h=host))
+    lines = [line for line in text.splitlines() if 'scope link' not in line or 'proto' in line]
+    return '\n'.join(line.replace(' state UNKNOWN ', ' ').replace(' state UP ', ' ').replace(' state DOWN ', ' ')
+                     for line in lines)
+
+
+def converge(host, networks, check=False, **extra):
+    return run_module('host_networks', check=check, networks=networks, netns=host, **extra)
+
+
+def reaches_everything(lab, host, count):
+    pings = []
+    for i in range(1, count + 1):
+        container = lab.ns('c%d' % i)
+        pings += [lab.ping(host, '198.18.%d.10' % (100 + i)), lab.ping(host, '2001:db8:%x::10' % i),
+                  lab.ping(container, '198.18.%d.254' % (100 + i)), lab.ping(container, '2001:db8:%x::1:1' % i)]
+    return pings
+
+
+def test_twenty_dual_stack_networks_converge_reach_and_reapply_changes_nothing(lab):
+    host = scene(lab, 20)
+    networks = [network(i) for i in range(1, 21)]
+    pristine = host_state(host)
+    assert not any(reaches_everything(lab, host, 2)), 'the famous catch: no shim, no way to the containers'
+
+    planned = converge(host, networks, check=True, sysctls={'net.ipv4.ip_forward': 1})
+    assert planned['rc'] == 0 and planned['changed'], planned
+    assert host_state(host) == pristine, 'check mode changed the host'
+    assert len(planned['created']) == 20 and planned['networks'][0]['routes'] == ['198.18.101.0/28',
+                                                                                 '2001:db8:1::/120']
+
+    made = converge(host, networks, sysctls={'net.ipv4.ip_forward': 1})
+    assert made['rc'] == 0 and made['changed'], made
+    assert sorted(made['created']) == sorted('n%d-shim' % i for i in range(1, 21))
+    assert [c['action'] for c in made['changes']] == [c['action'] for c in planned['changes']]
+    assert all(item['reachable'] for item in made['verify']) and len(made['verify']) == 40
+    assert made['networks'][4]['addresses'] == ['198.18.105.254/32', '2001:db8:5::1:1/128']
+    assert all(reaches_everything(lab, host, 20)), 'host <-> container, IPv4 and IPv6, in every network'
+    shim = lab.link(host, 'n7-shim')
+    assert shim['ifalias'] == 'underlay.network' and shim['linkinfo']['info_data']['mode'] == 'bridge'
+    assert '198.18.107.0/28 dev n7-shim proto 209 scope link' in sh('ip -n %s route' % host)
+    assert 'tentative' not in sh('ip -n %s -6 addr show dev n7-shim scope global' % host)
+
+    settled = host_state(host)
+    again = converge(host, networks, sysctls={'net.ipv4.ip_forward': 1})
+    assert again['rc'] == 0 and again['changed'] is False and again['changes'] == [], again
+    assert host_state(host) == settled, 'an unchanged re-apply must not touch the kernel'
+
+    gone = converge(host, networks, state='absent')
+    assert gone['rc'] == 0 and sorted(gone['removed']) == sorted('n%d-shim' % i for i in range(1, 21)), gone
+    assert not any(reaches_everything(lab, host, 3))
+    assert 'proto 209' not in sh('ip -n {h} route; ip -n {h} -6 route'.format(h=host))
+
+
+def _earlier_state(lab, count):
+    """A host that already has networks 1-5 with other settings (metric 5, an extra stale address)."""
+    host = scene(lab, count)
+    first = converge(host, [network(i, metric=5) for i in range(1, 6)])
+    assert first['rc'] == 0, first
+    sh('ip -n %s addr add 198.18.101.253/32 dev n1-shim' % host)
+    return host
+
+
+def test_a_kernel_refusal_in_the_fifteenth_network_puts_the_whole_host_back(lab):
+    host = _earlier_state(lab, 16)
+    # someone else's route to network 15's range, same metric, another device: only the kernel can say no
+    sh('ip -n %s route add 198.18.115.0/28 dev q15' % host)
+    sh('ip netns exec %s sh -c "echo 0 > /proc/sys/net/ipv4/ip_forward"' % host)
+    before = host_state(host)
+    failed = converge(host, [network(i) for i in range(1, 17)], sysctls={'net.ipv4.ip_forward': 1})
+    assert failed['rc'] == 1 and failed.get('failed'), failed
+    assert 'add route 198.18.115.0/28' in failed['msg'] and 'another device' in failed['msg'], failed['msg']
+    assert 'nothing was left changed' in failed['msg'] or 'put back' in failed['msg'], failed['msg']
+    assert host_state(host) == before
+
+
+def test_a_name_taken_by_another_kind_of_link_is_refused_before_anything_changes(lab):
+    host = _earlier_state(lab, 16)
+    sh('ip -n %s link add n15-shim type veth peer name n15-peer' % host)
+    before = host_state(host)
+    failed = converge(host, [network(i) for i in range(1, 17)])
+    assert failed['rc'] == 1 and failed['field'] == 'name', failed
+    assert "'n15-shim'" in failed['msg'] and 'veth' in failed['msg'], failed['msg']
+    assert host_state(host) == before
+
+
+def test_an_unanswered_verify_target_rolls_everything_back(lab):
+    host = _earlier_state(lab, 8)
+    sh('ip netns exec %s sh -c "echo 0 > /proc/sys/net/ipv4/ip_forward"' % host)
+    before = host_state(host)
+    networks = [network(i) for i in range(1, 8)] + [network(8, verify_targets=['198.18.108.10', '198.18.108.99'])]
+    failed = converge(host, networks, sysctls={'net.ipv4.ip_forward': 1}, verify_timeout=1.5)
+    assert failed['rc'] == 1, failed
+    assert 'no answer from n8 -> 198.18.108.99' in failed['msg'], failed['msg']
+    assert 'put back' in failed['msg'] and 'sysctls net.ipv4.ip_forward' in failed['msg'], failed['msg']
+    assert host_state(host) == before
+
+    warned = converge(host, networks, verify_timeout=1.5, on_unreachable='warn')
+    assert warned['rc'] == 0 and '198.18.108.99' in json.dumps(warned.get('warnings')), warned
+    assert [item['target'] for item in warned['verify'] if not item['reachable']] == ['198.18.108.99']
+
+
+def test_absent_removes_only_what_carries_the_mark(lab):
+    host = scene(lab, 2)
+    # a shim someone made by hand for network 2: declared, but not ours
+    sh('ip -n %s link add link p2 name n2-shim type macvlan mode bridge' % host)
+    made = converge(host, [network(1), network(2)])
+    assert made['rc'] == 0 and made['created'] == ['n1-shim'] and 'n2-shim' in made['modified'], made
+    sh('ip -n %s link set n2-shim alias ""' % host)  # its owner takes the mark off again
+    gone = converge(host, [network(1), network(2)], state='absent')
+    assert gone['removed'] == ['n1-shim'], gone
+    assert any(item.startswith('n2-shim (') and 'no ownership mark' in item for item in gone['left']), gone
+    assert lab.link(host, 'n2-shim') is not None and lab.link(host, 'n1-shim') is None
+
+
+@pytest.mark.parametrize('extra, words', [
+    (dict(controller_address=['198.18.101.5']), ['198.18.101.5', 'controller connects from']),
+    (dict(networks_override=[network(1, shim_address='198.18.101.254')]), ['shim_address', 'beside subnets']),
+    (dict(networks_override=[network(1, vlan_id='ten')]), ["network 'n1'", "vlan_id 'ten'"]),
+    (dict(sysctls={'kernel.panic': 1}), ["key 'kernel.panic' is not a net.* sysctl"]),
+])
+def test_refusals_name_the_field_and_change_nothing(lab, extra, words):
+    host = scene(lab, 1)
+    before = host_state(host)
+    networks = extra.pop('networks_override', [network(1)])
+    failed = converge(host, networks, **extra)
+    assert failed['rc'] == 1, failed
+    for word in words:
+        assert word in failed['msg'], failed['msg']
+    assert host_state(host) == before
+
+
+def test_a_second_run_waits_for_the_lock_and_names_its_holder(lab, tmp_path):
+    host = scene(lab, 1)
+    path = '/run/underlay.network/netns-%s.lock' % host
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'a+') as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.write('pid 4242 (another job), since now\n')
+        handle.flush()
+        waiting = converge(host, [network(1)], lock_timeout=1)
+    os.unlink(path)
+    assert waiting['rc'] == 1 and 'pid 4242 (another job)' in waiting['msg'], waiting
+    assert lab.link(host, 'n1-shim') is None
+
+
+@pytest.mark.host_kernel_flow
+def test_two_playbook_runs_at_once_both_end_well(lab, tmp_path):
+    host = scene(lab, 6)
+    networks = [network(i) for i in range(1, 7)]
+    path = tmp_path / 'vars.json'
+    path.write_text(json.dumps({'host_netns': host, 'host_networks_list': networks}))
+    runs = [_start_playbook(path) for _ in range(2)]
+    outputs = [run.communicate() for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert all(reaches_everything(lab, host, 6))
+    again = converge(host, networks)
+    assert again['changed'] is False, again
+
+
+def _start_playbook(path):
+    bindir = os.path.dirname(sys.executable)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR='1',
+               ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false')
+    return subprocess.Popen([os.path.join(bindir, 'ansible-playbook'), os.path.join(HERE, 'playbooks', 'host_networks.yml'),
+                             '-e', '@%s' % path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+
+
+@pytest.mark.host_kernel_flow
+def test_the_module_through_ansible_playbook(lab, tmp_path):
+    host = scene(lab, 1)
+    path = tmp_path / 'vars.json'
+    path.write_text(json.dumps({'host_netns': host, 'host_networks_list': [network(1)]}))
+    run = ansible_playbook('host_networks.yml', '-e', '@%s' % path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert all(reaches_everything(lab, host, 1))
