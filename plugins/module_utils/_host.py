@@ -197,11 +197,13 @@ class HostNetworks:
     def _gate(self):
         """Ping every network's verify targets; an unanswered one fails the run (or only warns)."""
         targets = [(net['name'], target) for net in self.derived['networks'] for target in net['verify_targets']]
-        if not targets:
+        if not targets or self.params.get('verify') is False:
             return
         answers = gate.ping_all(self.netns, [target for _net, target in targets],
                                 timeout=self.params.get('verify_timeout') or 3)
-        self.verify = [{'network': net, 'target': target, 'reachable': answers[target]} for net, target in targets]
+        self.verify = [{'network': net, 'target': target, 'reachable': answers[target],
+                        'summary': '%s -> %s %s' % (net, target, 'ok' if answers[target] else 'UNREACHABLE')}
+                       for net, target in targets]
         silent = ['%s -> %s' % (item['network'], item['target']) for item in self.verify if not item['reachable']]
         if silent and (self.params.get('on_unreachable') or 'rollback') == 'rollback':
             raise HostFailure("the reachability gate failed: no answer from %s within %s s" % (

@@ -665,4 +665,6 @@ def normalise_networks(raw_networks, docker_views=None):
         'docker_networks': [_docker_network(net, docker_views) for net in networks if net['docker']],
         'shims': [dict(shim_args(net), network=net['name']) for net in networks],
         'drivers': modules,
+        # later driver capabilities to check too (kernel_drivers' features)
+        'features': ['ipvlan_l3s'] if any(net['driver'] == 'ipvlan' and net['mode'] == 'l3s' for net in networks) else [],
     }

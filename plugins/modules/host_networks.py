@@ -69,6 +69,10 @@ options:
         there is one (C(SSH_CONNECTION)).
     type: list
     elements: str
+  verify:
+    description: Run the reachability gate (ping every O(networks[].verify_targets) after applying).
+    type: bool
+    default: true
   verify_timeout:
     description: Seconds the reachability gate waits for every target to answer.
     type: float
@@ -214,6 +218,7 @@ def main():
         sysctls=dict(type='dict', default={}),
         allow_overlap=dict(type='bool', default=False),
         controller_address=dict(type='list', elements='str'),
+        verify=dict(type='bool', default=True),
         verify_timeout=dict(type='float', default=3),
         on_unreachable=dict(type='str', default='rollback', choices=['rollback', 'warn']),
         lock_timeout=dict(type='int', default=120),

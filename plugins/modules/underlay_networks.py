@@ -22,8 +22,8 @@ description:
   - Besides each field, it checks the list as a whole. Duplicate names, overlapping subnets on one broadcast
     domain (the same parent and VLAN), overlapping O(networks[].ip_range) values, two drivers or two ipvlan modes on one parent
     (the kernel refuses both), and two shims with the same name or address all fail.
-  - The M(underlay.network.host_shim) and M(underlay.network.vlan_link) tasks of the
-    C(underlay.network.host_reachability) role are driven by its result.
+  - M(underlay.network.host_networks) applies the same definitions; the C(underlay.network.host_reachability)
+    role and C(site.yml) run this first on every host, so a bad definition stops the run before any host changes.
 author:
   - underlay.network maintainers (@underlay-network)
 extends_documentation_fragment:
@@ -47,7 +47,7 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Seed 000 - a Docker macvlan network on eth0 and the host's side of it
+- name: A Docker macvlan network on eth0 and the host's side of it
   underlay.network.underlay_networks:
     networks:
       - name: mynet
@@ -59,7 +59,7 @@ EXAMPLES = r'''
         shim_address_reserved: true
   register: plan
 
-- name: Seed 002 - one network per VLAN of a trunk
+- name: One network per VLAN of a trunk
   underlay.network.underlay_networks:
     networks:
       - {name: macvlan50, parent: eth0, vlan_id: 50, subnet: 198.18.50.0/24, gateway: 198.18.50.1,
@@ -68,16 +68,9 @@ EXAMPLES = r'''
          ip_range: 198.18.60.128/25, shim_address: 198.18.60.126}
   register: plan
 
-- name: The host's shim of each network (once the VLAN sub-interfaces in plan.vlans exist)
-  underlay.network.host_shim:
-    name: "{{ item.name }}"
-    kind: "{{ item.kind }}"
-    parent: "{{ item.parent }}"
-    mode: "{{ item.mode | default(omit) }}"
-    address: "{{ item.address }}"
-    routes: "{{ item.routes }}"
-    metric: "{{ item.metric }}"
-  loop: "{{ plan.shims }}"
+- name: Apply them (one transaction for the whole host)
+  underlay.network.host_networks:
+    networks: "{{ my_networks }}"
 '''
 
 RETURN = r'''
@@ -101,12 +94,12 @@ vlans:
   elements: dict
   sample: [{name: eth0.50, parent: eth0, vlan_id: 50, networks: [macvlan50]}]
 shims:
-  description: The M(underlay.network.host_shim) parameters of each network (plus its C(network) name).
+  description: Each network's shim (plus its C(network) name) - an address per subnet, a route per ip range.
   returned: success
   type: list
   elements: dict
   sample: [{network: mynet, name: mynet-shim, kind: macvlan, parent: eth0, mode: bridge,
-            address: 198.18.244.254, routes: [198.18.244.0/22], metric: 0}]
+            addresses: [198.18.244.254], routes: [198.18.244.0/22], metric: 0}]
 docker_networks:
   description:
     - The Docker side of each network that declares C(docker), with whether Docker has it already and the
@@ -117,6 +110,12 @@ docker_networks:
   sample: [{network: mynet, name: mynet, exists: false, params: {name: mynet, driver: macvlan, parent: eth0,
             subnet: 198.18.240.0/20, gateway: 198.18.240.1, ip_range: 198.18.244.0/22,
             aux_addresses: {host: 198.18.244.254}, mode: bridge}}]
+features:
+  description: Later driver capabilities the networks need (V(ipvlan_l3s) for an ipvlan network in mode l3s).
+  returned: success
+  type: list
+  elements: str
+  sample: []
 drivers:
   description: The kernel modules the networks need (C(macvlan), C(ipvlan), C(8021q)).
   returned: success

@@ -202,6 +202,7 @@ def test_the_role_creates_the_network_and_teardown_removes_it(engine, parent):
     assert (config['Subnet'], config['Gateway'], config['IPRange']) == ('198.18.80.0/20', '198.18.80.1',
                                                                         '198.18.88.0/24')
     assert config['AuxiliaryAddresses'] == {'host': '198.18.88.254'}, 'the shim address is reserved in Docker'
+    assert inspect['Labels'] == {'underlay.network.managed': 'true'}, 'ownership lives on the network'
 
     engine.docker('run', '-d', '--name', PREFIX + '-m1', '--network', net, IMAGE, 'sleep', '3600')
     address = json.loads(engine.docker('network', 'inspect', net).stdout)[0]['Containers']
@@ -222,4 +223,42 @@ def test_the_role_creates_the_network_and_teardown_removes_it(engine, parent):
     assert down.returncode == 0, down.stdout
     assert engine.docker('network', 'inspect', net, check=False).returncode != 0, 'the role made it, so it removes it'
     assert 'made-shim' not in sh('ip -br link') and 'proto 209' not in sh('ip route show')
-    assert not os.path.exists('/tmp/%s-docker/config/var/lib/underlay.network/host_reachability/host.json' % PREFIX)
+
+
+def test_a_dual_stack_network_with_two_subnets(engine, parent):
+    """One Docker macvlan network with two IPv4 subnets and an IPv6 one: one shim, an address per subnet."""
+    net = PREFIX + '-dual'
+    subnets = [{'subnet': '198.18.160.0/24', 'gateway': '198.18.160.1', 'ip_range': '198.18.160.64/26',
+                'shim_address': '198.18.160.254'},
+               {'subnet': '198.18.161.0/24', 'gateway': '198.18.161.1', 'ip_range': '198.18.161.64/26',
+                'shim_address': '198.18.161.254'},
+               {'subnet': '2001:db8:160::/64', 'gateway': '2001:db8:160::1', 'ip_range': '2001:db8:160::100/120',
+                'shim_address': '2001:db8:160::fe'}]
+    definition = [{'name': 'dual', 'parent': parent, 'subnets': subnets, 'docker': {'name': net}}]
+    first = role(engine, 'present', definition)
+    assert first.returncode == 0, first.stdout + first.stderr
+    inspect = json.loads(engine.docker('network', 'inspect', net).stdout)[0]
+    assert inspect['EnableIPv6'] is True
+    assert [c['Subnet'] for c in inspect['IPAM']['Config']] == [item['subnet'] for item in subnets]
+    assert [c['AuxiliaryAddresses'] for c in inspect['IPAM']['Config']] == [
+        {'host': item['shim_address']} for item in subnets]
+    addresses = sh('ip -o addr show dev dual-shim scope global')
+    for item in subnets:
+        assert item['shim_address'] in addresses, addresses
+    routes = sh('ip route show; ip -6 route show')
+    for item in subnets:
+        assert '%s dev dual-shim proto 209' % item['ip_range'] in routes, routes
+
+    engine.docker('run', '-d', '--name', PREFIX + '-d1', '--network', net, '--ip', '198.18.160.70',
+                  '--ip6', '2001:db8:160::170', IMAGE, 'sleep', '3600')
+    assert host_ping('198.18.160.70'), 'host -> container over IPv4'
+    assert host_ping('2001:db8:160::170'), 'host -> container over IPv6'
+    assert engine.ping_from(PREFIX + '-d1', '198.18.160.254') and engine.ping_from(PREFIX + '-d1', '2001:db8:160::fe')
+    again = role(engine, 'present', definition)
+    assert again.returncode == 0 and changed(again) == 0, again.stdout
+
+    engine.docker('rm', '-f', PREFIX + '-d1')
+    down = role(engine, 'absent', definition)
+    assert down.returncode == 0, down.stdout
+    assert engine.docker('network', 'inspect', net, check=False).returncode != 0
+    assert 'dual-shim' not in sh('ip -br link')
