@@ -120,8 +120,10 @@ class Guest:
             _wait_gone(pid, 10)
 
     # -- over SSH ----------------------------------------------------------------------------
-    def ssh_argv(self, *command, connect_timeout=10):
-        return ["ssh", "-F", self.lab.ssh_config, "-o", f"ConnectTimeout={connect_timeout}", self.name,
+    def ssh_argv(self, *command, connect_timeout=10, shared=True):
+        """ssh's argv for COMMAND on this guest; shared=False bypasses the master connection."""
+        options = [] if shared else ["-o", "ControlPath=none"]
+        return ["ssh", "-F", self.lab.ssh_config, "-o", f"ConnectTimeout={connect_timeout}", *options, self.name,
                 "--", *command]
 
     def ssh(self, *command, check=True, timeout=120):
@@ -150,21 +152,42 @@ class Guest:
         raise LabError(f"{self.name}: no SSH answer within {SSH_TIMEOUT:.0f} s; see {self.console}")
 
     def power_off(self):
-        """A clean halt (systemd stops every unit and unmounts the disk), then the kernel exits."""
+        """A clean halt (systemd stops every unit and unmounts the disk), then the kernel exits.
+
+        Falls back to UML's management console: sync and remount read-only (sysrq s, u), then halt."""
         if self.running():
-            self.ssh("systemctl", "poweroff", "--no-block", check=False, timeout=30)
-            if not _wait_gone(self.pid, HALT_TIMEOUT):
-                print(f"vm-lab: {self.name} did not halt within {HALT_TIMEOUT} s; pulling the plug", file=sys.stderr)
-                self.kill()
+            # a connection of its own: a master connection left by a busy Ansible run may be stuck
+            asked = subprocess.run(self.ssh_argv("systemctl", "poweroff", "--no-block", shared=False),
+                                   capture_output=True, text=True, timeout=60)
+            self.forget_connection()
+            if asked.returncode != 0 or not _wait_gone(self.pid, HALT_TIMEOUT):
+                print(f"vm-lab: {self.name} did not halt within {HALT_TIMEOUT} s ({asked.stderr.strip()}); "
+                      "syncing its disk and halting it from its management console", file=sys.stderr)
+                console = self.lab.directory / self.name / "mconsole"
+                for command in ("sysrq s", "sysrq u", "halt"):
+                    subprocess.run(["uml_mconsole", str(console), *command.split()], capture_output=True, timeout=30)
+                if not _wait_gone(self.pid, 20):
+                    self.kill()
         self.forget_connection()
+
+
+def _gone(pid):
+    """The process has exited (reaped here when this process started it, as a test session does)."""
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return True
+    except ChildProcessError:
+        pass  # not our child: whoever started it, or init, reaps it
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 def _wait_gone(pid, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if _gone(pid):
             return True
         time.sleep(0.2)
     return False
