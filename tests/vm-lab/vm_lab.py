@@ -1,0 +1,437 @@
+"""The VM lab: Debian guests with systemd on the UML kernel, reached over SSH, that reboot.
+
+One lab is a name (``vml`` by default; every object of the lab carries it):
+
+    <name>-sw        network namespace on this machine: the lab's switch. It holds
+                       br0    the data bridge (no VLAN filtering: a trunk, tagged frames pass as they are)
+                       mgmt   the management bridge, 198.19.254.254/24 (the SSH path's end)
+                     and per guest N two veth pairs, g<N>d-p<N>d (data) and g<N>m-p<N>m (management):
+                     the guest's UML kernel sends and receives on g<N>*, p<N>* are ports of the bridges.
+                     Every guest's linux.uml process runs inside this namespace.
+    /tmp/<name>/     state.json, ssh_config, known_hosts, inventory.yml, per guest a copy-on-write disk
+                     layer (<guest>.cow over the cached image), a console log and UML's pid/mconsole dir.
+
+Guest N is <name>-g<N>: eth0 is its data NIC (on br0, left unconfigured for the scenarios), mgmt0 its
+management NIC (198.19.254.<10+N>/24, set up by systemd-networkd). The controller reaches it with plain
+ssh from the root namespace through a ProxyCommand that enters the switch namespace; nothing is routed
+between the root namespace and the lab.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import image
+
+MGMT_PREFIX = "198.19.254"
+MGMT_GATEWAY = f"{MGMT_PREFIX}.254"
+MAX_GUESTS = 9
+GUEST_MEMORY = os.environ.get("VM_LAB_MEMORY", "384M")
+SSH_TIMEOUT = float(os.environ.get("VM_LAB_SSH_TIMEOUT", "240"))
+HALT_TIMEOUT = 60
+NAME_PATTERN = re.compile(r"^vml[a-z0-9]{0,7}$")
+
+
+class LabError(RuntimeError):
+    pass
+
+
+def _run(*argv, check=True, **kwargs):
+    result = subprocess.run([str(a) for a in argv], capture_output=True, text=True, **kwargs)
+    if check and result.returncode != 0:
+        raise LabError(f"{' '.join(map(str, argv))} failed ({result.returncode}): "
+                       f"{(result.stderr or result.stdout).strip()}")
+    return result
+
+
+class Guest:
+    def __init__(self, lab, number):
+        self.lab = lab
+        self.number = number
+        self.name = f"{lab.name}-g{number}"
+        self.address = f"{MGMT_PREFIX}.{10 + number}"
+        self.cow = lab.directory / f"{self.name}.cow"
+        self.console = lab.directory / f"{self.name}.console"
+        self.data_wire, self.data_port = f"g{number}d", f"p{number}d"
+        self.mgmt_wire, self.mgmt_port = f"g{number}m", f"p{number}m"
+
+    # -- the process -----------------------------------------------------------------------
+    @property
+    def pid(self):
+        return self.lab.state.get("pids", {}).get(self.name)
+
+    def running(self):
+        pid = self.pid
+        if not pid:
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        # a zombie or a recycled pid is not our kernel (before its exec the process is `ip netns exec`)
+        try:
+            return f"umid={self.name}".encode() in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") and \
+                Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    def kernel_command_line(self):
+        mac = f"02:00:c6:12:{self.number:02x}"
+        return [
+            f"mem={GUEST_MEMORY}", f"umid={self.name}", f"uml_dir={self.lab.directory}",
+            # the guest's own disk layer over the shared, read-only image
+            f"ubd0={self.cow},{self.lab.image.root_img}", "root=/dev/ubda", "rw",
+            f"vec0:transport=raw,ifname={self.data_wire},mac={mac}:01",
+            f"vec1:transport=raw,ifname={self.mgmt_wire},mac={mac}:fe",
+            "con=null", "con0=null,fd:1",  # the console goes to the log file
+            f"systemd.hostname={self.name}",
+            f"ip={self.address}:::255.255.255.0::mgmt0:off",  # systemd-network-generator -> networkd
+            "systemd.show_status=0", "quiet",
+        ]
+
+    def start(self):
+        """Boots the guest from its own disk layer (made on first boot) in the switch namespace."""
+        with open(self.console, "ab") as console:
+            console.write(f"\n=== vm-lab: boot at {time.strftime('%H:%M:%S')}\n".encode())
+            console.flush()
+            env = {k: v for k, v in os.environ.items() if k != "TMPDIR"}  # RAM file in /dev/shm
+            env["LD_PRELOAD"] = self.lab.uml_preload  # AVX-512/AMX hosts: tests/uml/xstate_preload.c
+            process = subprocess.Popen(
+                ["ip", "netns", "exec", self.lab.switch, "linux.uml", *self.kernel_command_line()],
+                stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
+                start_new_session=True, env=env, cwd=self.lab.directory)
+        self.lab.state.setdefault("pids", {})[self.name] = process.pid
+        self.lab.save()
+
+    def kill(self):
+        """Pulls the plug: the whole process group of this guest's kernel."""
+        pid = self.pid
+        if pid and self.running():
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            _wait_gone(pid, 10)
+
+    # -- over SSH ----------------------------------------------------------------------------
+    def ssh_argv(self, *command, connect_timeout=10, shared=True):
+        """ssh's argv for COMMAND on this guest; shared=False bypasses the master connection."""
+        options = [] if shared else ["-o", "ControlPath=none"]
+        return ["ssh", "-F", self.lab.ssh_config, "-o", f"ConnectTimeout={connect_timeout}", *options, self.name,
+                "--", *command]
+
+    def ssh(self, *command, check=True, timeout=120):
+        result = subprocess.run(self.ssh_argv(*command), capture_output=True, text=True, timeout=timeout)
+        if check and result.returncode != 0:
+            raise LabError(f"{self.name}: {' '.join(command)} failed ({result.returncode}): "
+                           f"{(result.stderr or result.stdout).strip()}")
+        return result
+
+    def forget_connection(self):
+        """Closes the SSH master connection (it would outlive the guest's kernel)."""
+        subprocess.run(["ssh", "-F", self.lab.ssh_config, "-O", "exit", self.name],
+                       capture_output=True, timeout=10)
+
+    def wait_for_ssh(self, since):
+        deadline = since + SSH_TIMEOUT
+        while time.monotonic() < deadline:
+            if not self.running():
+                raise LabError(f"{self.name}: its kernel stopped while booting; see {self.console}")
+            try:
+                if self.ssh("true", check=False, timeout=20).returncode == 0:
+                    return time.monotonic() - since
+            except subprocess.TimeoutExpired:
+                pass
+            time.sleep(1)
+        raise LabError(f"{self.name}: no SSH answer within {SSH_TIMEOUT:.0f} s; see {self.console}")
+
+    def power_off(self):
+        """A clean halt (systemd stops every unit and unmounts the disk), then the kernel exits.
+
+        Falls back to UML's management console: sync and remount read-only (sysrq s, u), then halt."""
+        if self.running():
+            # a connection of its own: a master connection left by a busy Ansible run may be stuck
+            asked = subprocess.run(self.ssh_argv("systemctl", "poweroff", "--no-block", shared=False),
+                                   capture_output=True, text=True, timeout=60)
+            self.forget_connection()
+            if asked.returncode != 0 or not _wait_gone(self.pid, HALT_TIMEOUT):
+                print(f"vm-lab: {self.name} did not halt within {HALT_TIMEOUT} s ({asked.stderr.strip()}); "
+                      "syncing its disk and halting it from its management console", file=sys.stderr)
+                console = self.lab.directory / self.name / "mconsole"
+                for command in ("sysrq s", "sysrq u", "halt"):
+                    subprocess.run(["uml_mconsole", str(console), *command.split()], capture_output=True, timeout=30)
+                if not _wait_gone(self.pid, 20):
+                    self.kill()
+        self.forget_connection()
+
+
+def _gone(pid):
+    """The process has exited (reaped here when this process started it, as a test session does)."""
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return True
+    except ChildProcessError:
+        pass  # not our child: whoever started it, or init, reaps it
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def _wait_gone(pid, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _gone(pid):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+class Lab:
+    def __init__(self, name="vml"):
+        if not NAME_PATTERN.match(name):
+            raise LabError(f"lab name {name!r} is not usable: it must start with 'vml' and have at most 7 more "
+                           "lowercase letters or digits (it prefixes every lab object), e.g. 'vml' or 'vmlmol'")
+        self.name = name
+        self.switch = f"{name}-sw"
+        self.directory = Path(f"/tmp/{name}")
+        self.state_file = self.directory / "state.json"
+        self.ssh_config = self.directory / "ssh_config"
+        self.known_hosts = self.directory / "known_hosts"
+        self.inventory_file = self.directory / "inventory.yml"
+        self.state = json.loads(self.state_file.read_text()) if self.state_file.exists() else {}
+        self._image = None
+        self._preload = None
+
+    @property
+    def uml_preload(self):
+        if self._preload is None:
+            self._preload = _run(Path(__file__).resolve().parent.parent / "uml" / "preload").stdout.strip()
+        return self._preload
+
+    @property
+    def image(self):
+        if self._image is None:
+            self._image = image.Image(self.state["image"]) if "image" in self.state else image.ensure_image()
+        return self._image
+
+    @property
+    def guests(self):
+        return [Guest(self, n) for n in range(1, self.state.get("guests", 0) + 1)]
+
+    def guest(self, name):
+        for guest in self.guests:
+            if name in (guest.name, f"g{guest.number}", str(guest.number)):
+                return guest
+        known = ", ".join(g.name for g in self.guests) or "none: run 'scripts/vm-lab up' first"
+        raise LabError(f"no guest {name!r} in lab {self.name} (guests: {known})")
+
+    def save(self):
+        self.state_file.write_text(json.dumps(self.state, indent=2) + "\n")
+
+    # -- up ------------------------------------------------------------------------------------
+    def up(self, count=2):
+        """Boots `count` guests (the lab is made first when it is not there) and waits for SSH."""
+        if not 1 <= count <= MAX_GUESTS:
+            raise LabError(f"guest count {count} is out of range: give 1 to {MAX_GUESTS}")
+        if self.state.get("guests", count) != count:
+            raise LabError(f"lab {self.name} is up with {self.state['guests']} guests; "
+                           f"run 'scripts/vm-lab down' first to have {count}")
+        self.directory.mkdir(mode=0o700, exist_ok=True)
+        build_start = time.monotonic()
+        self._image = image.ensure_image()
+        self.state.update(image=str(self._image.directory), guests=count)
+        self.state.setdefault("timings", {})["image_seconds"] = round(time.monotonic() - build_start, 1)
+        self.save()
+        self._write_ssh_files()
+        self._make_switch()
+        start = time.monotonic()
+        booting = [g for g in self.guests if not g.running()]
+        for guest in booting:
+            self._wire(guest)
+            guest.start()
+        boot = {}
+        for guest in booting:
+            boot[guest.name] = round(guest.wait_for_ssh(start), 1)
+        self.state["timings"]["boot_to_ssh_seconds"] = boot
+        self.save()
+        self._write_inventory()
+        return boot
+
+    def _make_switch(self):
+        if _run("ip", "netns", "list").stdout.split().count(self.switch):
+            return
+        _run("ip", "netns", "add", self.switch)
+        sh = ["ip", "-n", self.switch]
+        _run(*sh, "link", "set", "lo", "up")
+        _run("ip", "netns", "exec", self.switch, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
+             "net.ipv6.conf.default.disable_ipv6=1")
+        _run(*sh, "link", "add", "br0", "type", "bridge")  # no VLAN filtering: a trunk
+        _run(*sh, "link", "add", "mgmt", "type", "bridge")
+        _run(*sh, "addr", "add", f"{MGMT_GATEWAY}/24", "dev", "mgmt")
+        for bridge in ("br0", "mgmt"):
+            _run(*sh, "link", "set", bridge, "up")
+
+    def _wire(self, guest):
+        sh = ["ip", "-n", self.switch]
+        for wire, port, bridge in ((guest.data_wire, guest.data_port, "br0"),
+                                   (guest.mgmt_wire, guest.mgmt_port, "mgmt")):
+            if _run(*sh, "link", "show", wire, check=False).returncode == 0:
+                continue
+            _run(*sh, "link", "add", wire, "type", "veth", "peer", "name", port)
+            _run(*sh, "link", "set", port, "master", bridge, "up")
+            _run(*sh, "link", "set", wire, "up")
+            # UML reads whole frames from its raw socket: no segmentation offload on its wires
+            for link in (wire, port):
+                _run("ip", "netns", "exec", self.switch, "ethtool", "-K", link,
+                     "tso", "off", "gso", "off", "gro", "off", "tx", "off", check=False)
+
+    def _write_ssh_files(self):
+        (self.directory / "cp").mkdir(mode=0o700, exist_ok=True)
+        host_key = self.image.host_key.read_text().split()[:2]
+        self.known_hosts.write_text(f"{self.name}-guest {' '.join(host_key)}\n")
+        lines = [
+            "# The VM lab's guests (scripts/vm-lab): ssh -F this-file GUEST",
+            "Host *",
+            "  User root",
+            f"  IdentityFile {self.image.key}",
+            "  IdentitiesOnly yes",
+            f"  UserKnownHostsFile {self.known_hosts}",
+            "  StrictHostKeyChecking yes",
+            f"  HostKeyAlias {self.name}-guest",  # every guest has the image's host key
+            f"  ProxyCommand ip netns exec {self.switch} socat STDIO TCP:%h:%p,connect-timeout=5",
+            "  ControlMaster auto",
+            "  ControlPersist 120s",
+            f"  ControlPath {self.directory}/cp/%C",
+            "  BatchMode yes",
+            "  LogLevel ERROR",
+            "  ServerAliveInterval 10",
+            "  ServerAliveCountMax 3",
+        ]
+        for guest in self.guests:
+            lines += [f"Host {guest.name}", f"  HostName {guest.address}"]
+        self.ssh_config.write_text("\n".join(lines) + "\n")
+
+    def _write_inventory(self):
+        hosts = "".join(f"        {g.name}:\n          ansible_host: {g.address}\n" for g in self.guests)
+        self.inventory_file.write_text(
+            "# The VM lab's guests, written by scripts/vm-lab up: ansible-playbook -i this-file PLAYBOOK\n"
+            "all:\n  children:\n    vm_lab:\n      hosts:\n" + hosts +
+            "      vars:\n"
+            "        ansible_connection: ssh\n"
+            "        ansible_user: root\n"
+            f"        ansible_ssh_private_key_file: {self.image.key}\n"
+            f"        ansible_ssh_common_args: -F {self.ssh_config}\n"
+            f"        ansible_control_path_dir: {self.directory}/cp\n"
+            "        ansible_ssh_pipelining: true\n"
+            "        ansible_python_interpreter: /usr/bin/python3\n")
+
+    # -- the other commands ------------------------------------------------------------------
+    def reboot(self, name):
+        """A power cycle: the guest halts, its kernel exits, a new kernel boots from its disk layer."""
+        guest = self.guest(name)
+        start = time.monotonic()
+        guest.power_off()
+        halted = time.monotonic() - start
+        guest.start()
+        booted = guest.wait_for_ssh(time.monotonic())
+        return {"halt_seconds": round(halted, 1), "boot_to_ssh_seconds": round(booted, 1),
+                "total_seconds": round(time.monotonic() - start, 1)}
+
+    def status(self):
+        lines = []
+        for guest in self.guests:
+            if not guest.running():
+                lines.append(f"{guest.name} stopped")
+                continue
+            answer = guest.ssh("systemctl", "is-system-running", check=False, timeout=30)
+            system = answer.stdout.strip() or f"no ssh answer ({answer.stderr.strip()})"
+            lines.append(f"{guest.name} running pid={guest.pid} address={guest.address} systemd={system}")
+        return lines
+
+    def down(self):
+        """Removes everything of this lab: kernels, SSH masters, the switch namespace, /tmp/<name>."""
+        for guest in self.guests:
+            guest.kill()
+        # SSH masters live in the root namespace; their proxies (socat) in the switch namespace.
+        if (self.directory / "cp").is_dir():
+            for socket in (self.directory / "cp").iterdir():
+                subprocess.run(["ssh", "-o", f"ControlPath={socket}", "-O", "exit", "lab"],
+                               capture_output=True, timeout=10)
+        if self.switch in _run("ip", "netns", "list").stdout.split():
+            # whatever still runs in our namespace is ours (a kernel not in state.json, a proxy)
+            for pid in _run("ip", "netns", "pids", self.switch, check=False).stdout.split():
+                try:
+                    os.killpg(int(pid), signal.SIGKILL) if os.getpgid(int(pid)) == int(pid) else None
+                    os.kill(int(pid), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            for pid in _run("ip", "netns", "pids", self.switch, check=False).stdout.split():
+                _wait_gone(int(pid), 10)
+            _run("ip", "netns", "delete", self.switch)
+        shutil.rmtree(self.directory, ignore_errors=True)
+        self.state = {}
+
+
+USAGE = """usage: scripts/vm-lab [--lab NAME] COMMAND
+  up [N]              boot N guests (default 2); returns when SSH answers on all of them
+  inventory           print the path of the Ansible inventory (ansible-playbook -i PATH ...)
+  ssh GUEST CMD...    run CMD on GUEST (name, gN or N) as root
+  reboot GUEST        power cycle: halt, boot again from the guest's own disk; returns when SSH answers
+  status              one line per guest, its name first
+  down                remove the lab: kernels, namespace, links, /tmp/NAME
+  image               build (or find) the cached guest image and print its directory
+NAME (default vml, or $VM_LAB_NAME) prefixes every lab object: namespace NAME-sw, /tmp/NAME, guests NAME-gN."""
+
+
+def main(argv):
+    name = os.environ.get("VM_LAB_NAME", "vml")
+    if argv[:1] == ["--lab"] and len(argv) > 1:
+        name, argv = argv[1], argv[2:]
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if argv else 2
+    command, args = argv[0], argv[1:]
+    try:
+        lab = Lab(name)
+        if command == "up" and len(args) <= 1:
+            boot = lab.up(int(args[0]) if args else 2)
+            for guest, seconds in boot.items():
+                print(f"vm-lab: {guest} answers SSH after {seconds} s")
+            print(f"vm-lab: inventory {lab.inventory_file}")
+        elif command == "inventory" and not args:
+            if not lab.inventory_file.exists():
+                raise LabError(f"lab {lab.name} is not up: run 'scripts/vm-lab up' first")
+            print(lab.inventory_file)
+        elif command == "ssh" and len(args) >= 2:
+            guest = lab.guest(args[0])
+            return subprocess.run(guest.ssh_argv(*args[1:])).returncode
+        elif command == "reboot" and len(args) == 1:
+            times = lab.reboot(args[0])
+            print(f"vm-lab: {args[0]} rebooted: halted in {times['halt_seconds']} s, SSH again after "
+                  f"{times['boot_to_ssh_seconds']} s ({times['total_seconds']} s in all)")
+        elif command == "status" and not args:
+            print("\n".join(lab.status()) or f"lab {lab.name}: no guests")
+        elif command == "down" and not args:
+            lab.down()
+        elif command == "image" and not args:
+            built = image.ensure_image()
+            print(built.directory)
+            print(json.dumps(built.build_info))
+        else:
+            print(USAGE, file=sys.stderr)
+            return 2
+    except (LabError, image.ImageError) as error:
+        print(f"vm-lab: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
