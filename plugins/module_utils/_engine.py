@@ -226,7 +226,10 @@ class Transaction:
         """
         if not self.applied:
             return []
-        restore = [_restore_spec(plan) for plan in self.plans if plan.changed]
+        # newest first: a link made on a parent made by this run goes before its parent (deleting the parent
+        # first would take the child with it, and the kernel then loses count of the parent's promiscuity),
+        # and a parent this run deleted comes back before its children
+        restore = [_restore_spec(plan) for plan in reversed(self.plans) if plan.changed]
         restore = [spec for spec in restore if spec is not None]
         with Transaction(restore) as undo:
             undo.plan()

@@ -31,6 +31,7 @@ from ansible_collections.underlay.network.plugins.module_utils._lock import Name
 from ansible_collections.underlay.network.plugins.module_utils._networks import (
     docker_name_of, normalise_networks, shim_args)
 from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
+from ansible_collections.underlay.network.plugins.module_utils._plan import port_siblings
 from ansible_collections.underlay.network.plugins.module_utils._read import Snapshot
 from ansible_collections.underlay.network.plugins.module_utils._shim import ShimSpec
 from ansible_collections.underlay.network.plugins.module_utils._spec import LinkSpec, build_spec
@@ -162,9 +163,10 @@ class HostNetworks:
             return 'not made by this collection: no ownership mark'
         if vlan['name'] in kept_parents:
             return 'a Docker network that stays sits on it'
-        users = [other['name'] for other in snapshot.links.values()
-                 if other['kind'] in PORT_KINDS + ('vlan',) and other['link'] == link['index']
-                 and other['link_netnsid'] is None and other['name'] not in going]
+        # ports on it in any named namespace (the containers' links), other than the shims going now
+        probe = LinkSpec('vlan', None, vlan['name'], netns=self.netns, parent_netns=self.netns)
+        users = [other['name'] for netns, other in port_siblings(probe, {self.netns: snapshot}, PORT_KINDS + ('vlan',))
+                 if not (netns == self.netns and other['name'] in going)]
         if users:
             return 'still the parent of %s' % ', '.join(sorted(users))
         return None

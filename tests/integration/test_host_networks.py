@@ -227,3 +227,58 @@ def test_the_module_through_ansible_playbook(lab, tmp_path):
     run = ansible_playbook('host_networks.yml', '-e', '@%s' % path)
     assert run.returncode == 0, run.stdout + run.stderr
     assert all(reaches_everything(lab, host, 1))
+
+
+@pytest.mark.kernel('vlan', 'ipvlan')
+def test_vlan_sub_interfaces_and_an_ipvlan_shim_in_one_transaction(lab):
+    """A trunk: a macvlan network on VLAN 10 and an ipvlan (l2) network on VLAN 20 of one parent; the
+    run creates both sub-interfaces and both shims, a failed gate takes all of them away again."""
+    host = lab.add_ns('host')
+    lab.veth(host, 'p1', 'q1')
+    vlans = {10: 'macvlan', 20: 'ipvlan'}
+    networks = [dict(name='v%d' % vlan, driver=driver, parent='p1', vlan_id=vlan, mode='l2' if driver == 'ipvlan' else None,
+                     subnets=[dict(subnet='198.18.%d.0/24' % vlan, ip_range='198.18.%d.0/28' % vlan,
+                                   shim_address='198.18.%d.254' % vlan),
+                              dict(subnet='2001:db8:%d::/64' % vlan, ip_range='2001:db8:%d::/120' % vlan,
+                                   shim_address='2001:db8:%d::1:1' % vlan)],
+                     verify_targets=['198.18.%d.10' % vlan, '2001:db8:%d::10' % vlan])
+                for vlan, driver in sorted(vlans.items())]
+    networks = [dict((k, v) for k, v in net.items() if v is not None) for net in networks]
+    pristine = host_state(host)
+
+    # the containers are not there yet: the gate fails and the sub-interfaces and shims go again
+    failed = converge(host, networks, verify_timeout=1)
+    assert failed['rc'] == 1 and 'no answer from v10 -> 198.18.10.10' in failed['msg'], failed
+    assert host_state(host) == pristine
+
+    made = converge(host, networks, verify=False)
+    assert made['rc'] == 0 and made['created'] == ['p1.10', 'p1.20', 'v10-shim', 'v20-shim'], made
+    for vlan, driver in vlans.items():
+        sub = lab.link(host, 'p1.%d' % vlan)
+        assert sub['linkinfo']['info_data']['id'] == vlan and sub['ifalias'] == 'underlay.network'
+        shim = lab.link(host, 'v%d-shim' % vlan)
+        assert shim['link'] == 'p1.%d' % vlan and shim['linkinfo']['info_kind'] == driver
+        container = lab.add_ns('c%d' % vlan)
+        sh('ip -n {h} link add link p1.{v} name k{v} type {d} mode {m} && ip -n {h} link set k{v} netns {c} && '
+           'ip -n {c} link set k{v} up && ip -n {c} addr add 198.18.{v}.10/24 dev k{v} && '
+           'ip -n {c} addr add 2001:db8:{v}::10/64 dev k{v} nodad'.format(
+               h=host, v=vlan, d=driver, m='l2' if driver == 'ipvlan' else 'bridge', c=container))
+    assert lab.link(host, 'v20-shim')['linkinfo']['info_data']['mode'] == 'l2'
+
+    checked = converge(host, networks)
+    assert checked['rc'] == 0 and checked['changed'] is False, checked
+    assert all(item['reachable'] for item in checked['verify']) and len(checked['verify']) == 4
+    for vlan in vlans:
+        container = lab.ns('c%d' % vlan)
+        assert lab.ping(host, '198.18.%d.10' % vlan) and lab.ping(host, '2001:db8:%d::10' % vlan)
+        assert lab.ping(container, '198.18.%d.254' % vlan) and lab.ping(container, '2001:db8:%d::1:1' % vlan)
+
+    # absent: the shims go; the sub-interfaces stay while the containers' links still hang off them
+    kept = converge(host, networks, state='absent')
+    assert kept['rc'] == 0 and sorted(kept['removed']) == ['v10-shim', 'v20-shim'], kept
+    assert sorted(kept['left']) == ['p1.10 (still the parent of k10)', 'p1.20 (still the parent of k20)'], kept
+    for vlan in vlans:
+        sh('ip netns del %s' % lab.ns('c%d' % vlan))
+    gone = converge(host, networks, state='absent')
+    assert gone['rc'] == 0 and sorted(gone['removed']) == ['p1.10', 'p1.20'], gone
+    assert host_state(host) == pristine
