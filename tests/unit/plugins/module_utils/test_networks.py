@@ -72,7 +72,7 @@ def test_seed000_docker_layout_with_the_reserved_aux_address_inside_the_range():
 def test_empty_or_missing_list_is_nothing_to_do():
     for value in ([], None):
         assert normalise_networks(value) == {'networks': [], 'vlans': [], 'docker_networks': [], 'shims': [],
-                                             'drivers': []}
+                                             'drivers': [], 'features': []}
 
 
 def test_networks_must_be_a_list():
