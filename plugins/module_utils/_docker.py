@@ -23,6 +23,7 @@ from ansible.module_utils.six.moves.urllib.parse import quote
 
 from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError, ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._networks import DRIVERS, one_per_parent_message
+from ansible_collections.underlay.network.plugins.module_utils._plan import report, step
 from ansible_collections.underlay.network.plugins.module_utils._spec import parse_network
 from ansible_collections.underlay.network.plugins.module_utils._vocabulary import DOCKER_LABEL
 
@@ -264,7 +265,7 @@ def reconcile_network(client, params, check_mode=False):
                 raise ValidationError("Docker network '%s' still has containers attached: %s. Stop or disconnect "
                                       "them first; Docker removes no network in use" % (
                                           desired['name'], ', '.join(before['containers'])), 'name', desired['name'])
-            changes.append({'action': 'remove', 'name': desired['name']})
+            changes.append(step('remove', 'docker network', desired['name']))
             if not check_mode:
                 client.remove_network(before['id'], desired['name'])
         return _result(changes, before, None)
@@ -274,7 +275,7 @@ def reconcile_network(client, params, check_mode=False):
         if not found:
             return _result(changes, before, before)
         _refuse_changes(before, found, params.get('recreate'))
-        changes.append({'action': 'remove', 'name': desired['name'], 'reason': ', '.join(item[0] for item in found)})
+        changes.append(step('remove', 'docker network', desired['name'], reason=', '.join(item[0] for item in found)))
     if not desired['parent'] or not desired['subnets'] or not all(item['subnet'] for item in desired['subnets']):
         missing = 'parent' if not desired['parent'] else 'subnet'
         raise ValidationError("Docker network '%s' does not exist and %s is not given; give parent and subnet to "
@@ -283,7 +284,7 @@ def reconcile_network(client, params, check_mode=False):
     if others:
         raise ValidationError(one_per_parent_message(desired['name'], desired['parent'], others), 'parent',
                               desired['parent'])
-    changes.append({'action': 'create', 'name': desired['name']})
+    changes.append(step('create', 'docker network', desired['name']))
     after = dict(desired, id=None, containers=[], ipv6=any(':' in item['subnet'] for item in desired['subnets']))
     if not check_mode:
         if before is not None:
@@ -302,5 +303,4 @@ def reconcile_network(client, params, check_mode=False):
 def _result(changes, before, after):
     def shown(view):
         return dict((key, view[key]) for key in ('name',) + SETTINGS) if view else {}
-    return {'changed': bool(changes), 'changes': changes, 'network': after,
-            'diff': {'before': shown(before), 'after': shown(after)}}
+    return report(changes, shown(before), shown(after), network=after)

@@ -23,7 +23,7 @@ from ansible_collections.underlay.network.plugins.module_utils._errors import (
     KernelError, UnderlayError, ValidationError, ns_words, translate)
 from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
 from ansible_collections.underlay.network.plugins.module_utils._plan import (
-    Change, check_port_options, check_port_options_agree, plan_link)
+    Change, check_port_options, check_port_options_agree, plan_link, report)
 from ansible_collections.underlay.network.plugins.module_utils._read import Snapshot, link_view
 from ansible_collections.underlay.network.plugins.module_utils._spec import LinkSpec
 
@@ -312,13 +312,8 @@ def _result(plan, snapshots, check_mode):
         link = snapshot.links.get(spec.name)
         after = (link_view(KINDS[spec.kind], link, snapshot, snapshots, spec.parent_netns, spec.addresses or (),
                            spec.routes is not None) if link else None)
-    return {
-        'changed': plan.changed,
-        'changes': [change.as_dict(spec) for change in plan.changes],
-        'diff': {'before': _diff_view(plan.before), 'after': _diff_view(after)},
-        'link': after,
-        'warnings': plan.warnings,
-    }
+    return report([change.as_dict(spec) for change in plan.changes], _diff_view(plan.before), _diff_view(after),
+                  link=after, warnings=plan.warnings)
 
 
 def _diff_view(view):

@@ -31,7 +31,7 @@ from ansible_collections.underlay.network.plugins.module_utils._lock import Name
 from ansible_collections.underlay.network.plugins.module_utils._networks import (
     docker_name_of, normalise_networks, shim_args)
 from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
-from ansible_collections.underlay.network.plugins.module_utils._plan import port_siblings
+from ansible_collections.underlay.network.plugins.module_utils._plan import port_siblings, step
 from ansible_collections.underlay.network.plugins.module_utils._read import Snapshot
 from ansible_collections.underlay.network.plugins.module_utils._shim import ShimSpec
 from ansible_collections.underlay.network.plugins.module_utils._spec import LinkSpec, build_spec
@@ -263,11 +263,11 @@ class HostNetworks:
 
 
 def _docker_change(action, name, network):
-    return {'action': action, 'kind': 'docker network', 'name': name, 'network': network}
+    return step(action, 'docker network', name, network=network)
 
 
-def _sysctl_change(step, netns):
-    return dict(step.as_dict(LinkSpec('sysctl', step.attribute, None, netns=netns)), kind='sysctl')
+def _sysctl_change(change, netns):
+    return change.record('sysctl', change.attribute, netns)
 
 
 def _holder():

@@ -11,6 +11,7 @@ __metaclass__ = type
 
 from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
 from ansible_collections.underlay.network.plugins.module_utils._errors import KernelError
+from ansible_collections.underlay.network.plugins.module_utils._plan import report, step
 from ansible_collections.underlay.network.plugins.module_utils._spec import check_netns
 
 
@@ -41,14 +42,14 @@ def reconcile_namespace(name, state='present', loopback_up=True, check_mode=Fals
     changes = []
     if state == 'absent':
         if before is not None:
-            changes.append({'action': 'delete', 'netns': name})
+            changes.append(step('delete', 'netns', name, name))
     else:
         if before is None:
-            changes.append({'action': 'create', 'netns': name})
+            changes.append(step('create', 'netns', name, name))
         lo = _loopback(before)
         if loopback_up and (lo is None or lo['admin_state'] != 'up'):
-            changes.append({'action': 'set admin_state', 'netns': name, 'name': 'lo',
-                            'before': lo['admin_state'] if lo else 'down', 'after': 'up'})
+            changes.append(step('set admin_state', 'loopback', 'lo', name, attribute='admin_state',
+                                before=lo['admin_state'] if lo else 'down', after='up'))
 
     if changes and not check_mode:
         _apply(name, changes)
@@ -60,12 +61,7 @@ def reconcile_namespace(name, state='present', loopback_up=True, check_mode=Fals
         after = None if state == 'absent' else _predict(name, before, loopback_up)
     else:
         after = before
-    return {
-        'changed': bool(changes),
-        'changes': changes,
-        'namespace': after,
-        'diff': {'before': _diff_view(before), 'after': _diff_view(after)},
-    }
+    return report(changes, _diff_view(before), _diff_view(after), namespace=after)
 
 
 def _predict(name, before, loopback_up):

@@ -27,13 +27,28 @@ class Change:
         self.details = details  # more of what the step is about (a route's destination and metric)
 
     def as_dict(self, spec):
-        result = {'action': self.action, 'kind': spec.kind, 'name': spec.name, 'netns': spec.netns}
+        return self.record(spec.kind, spec.name, spec.netns)
+
+    def record(self, kind, name, netns):
+        """The step as every module reports it: action, kind, name, netns, then what it is about."""
+        result = {'action': self.action, 'kind': kind, 'name': name, 'netns': netns}
         for key in ('attribute', 'before', 'after', 'reason'):
             value = getattr(self, key)
             if value is not None:
                 result[key] = list(value) if isinstance(value, tuple) else value
         result.update(self.details)
         return result
+
+
+def step(action, kind, name, netns=None, **fields):
+    """One change of anything (a namespace, a promiscuous flag, a Docker network) in the engine's shape."""
+    known = dict((key, fields.pop(key)) for key in ('attribute', 'before', 'after', 'reason') if key in fields)
+    return Change(action, **dict(known, **fields)).record(kind, name, netns)
+
+
+def report(changes, before, after, **extra):
+    """The result every module returns: changed, changes, diff, and what it is about (`extra`)."""
+    return dict(extra, changed=bool(changes), changes=changes, diff={'before': before or {}, 'after': after or {}})
 
 
 class LinkPlan:

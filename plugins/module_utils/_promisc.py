@@ -22,6 +22,7 @@ import errno
 
 from ansible_collections.underlay.network.plugins.module_utils import _netlink as nl
 from ansible_collections.underlay.network.plugins.module_utils._errors import KernelError, translate
+from ansible_collections.underlay.network.plugins.module_utils._plan import report, step
 from ansible_collections.underlay.network.plugins.module_utils._spec import check_ifname, check_netns
 
 IFLA_PROMISCUITY = 30
@@ -85,8 +86,8 @@ def plan(current, name, netns, want_on):
     before = current['promisc'] if current is not None else False
     if before == want_on:
         return []
-    return [{'action': 'set promisc', 'name': name, 'netns': netns,
-             'before': 'on' if before else 'off', 'after': 'on' if want_on else 'off'}]
+    return [step('set promisc', 'link', name, netns, attribute='promisc', before='on' if before else 'off',
+                 after='on' if want_on else 'off')]
 
 
 def _diff(name, netns, promisc):
@@ -147,12 +148,6 @@ def reconcile_promisc(name, netns=None, state='on', check_mode=False):
         if after['promiscuity'] is not None:  # the flag counts once in the counter
             after['promiscuity'] = max(0, after['promiscuity'] + (1 if want_on else -1))
 
-    result.update({
-        'changed': bool(changes),
-        'changes': changes,
-        'link': after,
-        'diff': {'before': _diff(name, netns, current['promisc'] if current else False),
-                 'after': _diff(name, netns, want_on)},
-        'warnings': warnings,
-    })
+    result.update(report(changes, _diff(name, netns, current['promisc'] if current else False),
+                         _diff(name, netns, want_on), link=after, warnings=warnings))
     return result

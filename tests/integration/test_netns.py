@@ -40,8 +40,8 @@ def test_loopback_down_is_repaired_and_reported(lab, module):
     sh('ip -n %s link set lo down' % name)
     result = module('netns', name=name)
     assert result['changed'] is True
-    assert result['changes'] == [{'action': 'set admin_state', 'netns': name, 'name': 'lo',
-                                  'before': 'down', 'after': 'up'}]
+    assert result['changes'] == [{'action': 'set admin_state', 'kind': 'loopback', 'name': 'lo', 'netns': name,
+                                  'attribute': 'admin_state', 'before': 'down', 'after': 'up'}]
     assert 'UP' in lab.link(name, 'lo')['flags']
 
 

@@ -32,7 +32,8 @@ def nic(lab):
 def test_on_is_read_back_idempotent_and_off_again(lab, nic, module):
     first = module('promisc', name='up0', netns=nic)
     assert first['rc'] == 0 and first['changed'] is True, first
-    assert first['changes'] == [{'action': 'set promisc', 'name': 'up0', 'netns': nic, 'before': 'off', 'after': 'on'}]
+    assert first['changes'] == [{'action': 'set promisc', 'kind': 'link', 'name': 'up0', 'netns': nic,
+                                 'attribute': 'promisc', 'before': 'off', 'after': 'on'}]
     assert first['diff'] == {'before': {'name': 'up0', 'netns': nic, 'promisc': 'off'},
                              'after': {'name': 'up0', 'netns': nic, 'promisc': 'on'}}
     assert first['link']['promisc'] is True and first['link']['promiscuity'] == 1

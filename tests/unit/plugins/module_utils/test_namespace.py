@@ -29,9 +29,9 @@ def kernel(monkeypatch):
 def test_create_brings_loopback_up(kernel):
     result = reconcile_namespace('net2')
     assert result['changed'] is True
-    assert result['changes'] == [{'action': 'create', 'netns': 'net2'},
-                                 {'action': 'set admin_state', 'netns': 'net2', 'name': 'lo', 'before': 'down',
-                                  'after': 'up'}]
+    assert result['changes'] == [{'action': 'create', 'kind': 'netns', 'name': 'net2', 'netns': 'net2'},
+                                 {'action': 'set admin_state', 'kind': 'loopback', 'name': 'lo', 'netns': 'net2',
+                                  'attribute': 'admin_state', 'before': 'down', 'after': 'up'}]
     assert calls_of(kernel, 'set_link') == [('net2', {'index': 1, 'up': True})]
     assert result['namespace'] == {'name': 'net2', 'links': [{'name': 'lo', 'kind': 'loopback', 'index': 1,
                                                               'admin_state': 'up'}]}
