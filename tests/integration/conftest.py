@@ -26,6 +26,9 @@ def pytest_configure(config):
                             'scripts/test runs it once, with the default controller stack')
     config.addinivalue_line('markers', 'docker: a real Docker engine (dockerd started by the test); scripts/test runs it '
                             'once, with the default controller stack')
+    config.addinivalue_line('markers', 'awx: AWX-style jobs through ansible-runner on the lab fleet (scripts/test stage awx)')
+    config.addinivalue_line('markers', 'ee: the execution environment build context (scripts/test stage ee)')
+    config.addinivalue_line('markers', 'docs: the documentation site (scripts/test stage docs)')
     config.addinivalue_line('markers', 'host_kernel_flow: an ansible-playbook flow that needs only what the host kernel '
                             'has; the UML stage deselects it (each process start costs about a second there)')
 

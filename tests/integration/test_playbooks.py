@@ -33,7 +33,7 @@ def test_lab_fleet_check_mode_builds_verifies_is_idempotent_and_tears_down(lab):
     h1 = '%s-h1' % lab.prefix
     hosts = [h1, '%s-h2' % lab.prefix, '%s-h3' % lab.prefix]
 
-    planned = ansible_playbook('../../../playbooks/lab.yml', '--check', *prefix)
+    planned = ansible_playbook('../../../lab/lab.yml', '--check', *prefix)
     assert planned.returncode == 0, planned.stdout + planned.stderr
     assert 'lab-shim' not in host_links(h1), '--check must not create the shim'
     # before any shim, a host reaches the other hosts' containers but not its own (the famous catch)
@@ -41,7 +41,7 @@ def test_lab_fleet_check_mode_builds_verifies_is_idempotent_and_tears_down(lab):
     for host in hosts:
         assert re.search(r'%s\s+: ok=\d+\s+changed=[1-9]' % re.escape(host), planned.stdout), planned.stdout
 
-    first = ansible_playbook('../../../playbooks/lab.yml', *prefix)
+    first = ansible_playbook('../../../lab/lab.yml', *prefix)
     assert first.returncode == 0, first.stdout + first.stderr
     for cell in ('%s: h1-c1=ok, h1-c2=ok, h2-c1=ok' % h1, 'h2-c1=ok, h2-c2=ok, h3-c1=ok', 'h1-c1->h2-c1 ok',
                  'h3-c2->h1-c2 ok'):
@@ -49,17 +49,17 @@ def test_lab_fleet_check_mode_builds_verifies_is_idempotent_and_tears_down(lab):
     assert 'lab-shim@eth0' in host_links(h1)
 
     for flags in ([], ['--check']):
-        again = ansible_playbook('../../../playbooks/lab.yml', *(flags + prefix))
+        again = ansible_playbook('../../../lab/lab.yml', *(flags + prefix))
         assert again.returncode == 0, again.stdout
         for host in ['localhost'] + hosts:
             assert re.search(r'%s\s+: ok=\d+\s+changed=0 ' % re.escape(host), again.stdout), (flags, again.stdout)
 
-    down_plan = ansible_playbook('../../../playbooks/lab.yml', '-e', 'lab_state=absent', '--check', *prefix)
+    down_plan = ansible_playbook('../../../lab/lab.yml', '-e', 'lab_state=absent', '--check', *prefix)
     assert down_plan.returncode == 0, down_plan.stdout
     assert '%s: would remove lab-shim; left to their owners: nothing' % h1 in down_plan.stdout, down_plan.stdout
     assert 'lab-shim@eth0' in host_links(h1), '--check must not remove the shim'
 
-    down = ansible_playbook('../../../playbooks/lab.yml', '-e', 'lab_state=absent', *prefix)
+    down = ansible_playbook('../../../lab/lab.yml', '-e', 'lab_state=absent', *prefix)
     assert down.returncode == 0, down.stdout
     assert '%s: removed lab-shim;' % h1 in down.stdout, down.stdout
     assert "'removed': ['lab-shim']" in down.stdout or '"removed": [' in down.stdout, down.stdout
