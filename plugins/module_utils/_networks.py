@@ -93,6 +93,11 @@ _TYPE_WORDS = {'int': 'a whole number', 'str': 'a string', 'bool': 'true or fals
 
 def _type_error(name, raw, exc):
     """An Ansible validation error of one definition as our sentence: network, field, value, fix."""
+    if exc is None:  # the validator could not even say what was wrong
+        field = _culprit(raw)
+        return NetworkError(name, field, raw.get(field), "%s %r is not %s; %s" % (
+            field, raw.get(field), _TYPE_WORDS.get(NETWORK_OPTIONS.get(field, {}).get('type'), 'valid'),
+            _FIXES.get(field, 'fix the value')))
     if isinstance(exc, UnsupportedError):
         unknown = sorted(key for key in raw if key not in NETWORK_OPTIONS)
         if unknown:
@@ -147,11 +152,20 @@ _FIXES = {
 }
 
 
+def _validate(raw):
+    """Ansible's validation of one definition; None where a value makes the validator itself fail."""
+    try:
+        return ArgumentSpecValidator(NETWORK_OPTIONS).validate(dict(raw))
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        return None
+
+
 def _culprit(raw):
     """The first key of `raw` that fails validation on its own (Ansible's message did not name it)."""
     for key in raw:
         if key in NETWORK_OPTIONS and key != 'name':
-            if ArgumentSpecValidator(NETWORK_OPTIONS).validate({'name': 'x', key: raw[key]}).errors.errors:
+            alone = _validate({'name': 'x', key: raw[key]})
+            if alone is None or alone.errors.errors:
                 return key
     return None
 
@@ -174,10 +188,10 @@ def coerce_network(raw, index=0):
                            "(for example the Docker network's name)")
     # None and '' mean "not given", as they do in YAML written by hand; docker: true is short for {}
     raw = dict((key, {} if key == 'docker' and value is True else value) for key, value in raw.items()
-               if value is not None and value != '')
-    result = ArgumentSpecValidator(NETWORK_OPTIONS).validate(dict(raw))
-    if result.errors.errors:
-        raise _type_error(name, raw, result.errors.errors[0])
+               if value is not None and value != '' and not (key == 'docker' and value is False))
+    result = _validate(raw)
+    if result is None or result.errors.errors:
+        raise _type_error(name, raw, result.errors.errors[0] if result else None)
     network = result.validated_parameters
     network['name'] = name
     return network
@@ -447,7 +461,8 @@ def docker_name_of(raw):
     docker = {} if raw.get('docker') is True else raw.get('docker')
     if not isinstance(docker, dict):
         return None
-    return docker.get('name') or raw.get('name')
+    name = docker.get('name') or raw.get('name')
+    return name if isinstance(name, str) else None  # a malformed name: the validation says so
 
 
 def _same(field, ours, theirs):
