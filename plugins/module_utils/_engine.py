@@ -107,9 +107,9 @@ class Transaction:
             sock.close()
         self.sockets = {}
 
-    def read(self, netns):
+    def read(self, netns, links_only=False):
         peers = [p for p in self.peers.get(netns, ()) if p not in self.missing]
-        return Snapshot.read(self.sockets[netns], peers, routes=self.with_routes)
+        return Snapshot.read(self.sockets[netns], peers, routes=self.with_routes, links_only=links_only)
 
     def _check_specs(self, specs):
         """What is wrong with the specs alone, found before any socket opens."""
@@ -181,7 +181,7 @@ class Transaction:
             applier.finish_moves()
             pending = [plan for plan in pending if plan not in ready]
             if pending:
-                applier.snapshots = dict((netns, self.read(netns)) for netns in self.sockets)
+                applier.snapshots = dict((netns, self.read(netns, links_only=True)) for netns in self.sockets)
 
     def _apply_followups(self, applier):
         """Alias, address and route steps need the index of links created just now: one fresh dump per
@@ -194,7 +194,8 @@ class Transaction:
         for attempt in range(2):
             if not wanted:
                 return
-            fresh = dict((ns, self.read(ns)) for ns in set(p.spec.netns for p in wanted))
+            # the first pass needs only the index of links made just now; the repair pass their addresses
+            fresh = dict((ns, self.read(ns, links_only=attempt == 0)) for ns in set(p.spec.netns for p in wanted))
             for plan in wanted:
                 if attempt == 0:
                     changes = [c for c in plan.changes if c.attribute in FOLLOWUP_ATTRIBUTES]
@@ -205,7 +206,8 @@ class Transaction:
                                if a not in have]
                 applier.queue_followups(plan.spec, changes, fresh[plan.spec.netns])
             applier.flush()
-            wanted = [p for p in wanted if p.spec.addresses]
+            # only a removed address can take others with it (a subnet's primary takes its secondaries)
+            wanted = [p for p in wanted if p.spec.addresses and any(c.action == 'remove address' for c in p.changes)]
 
     def _verify(self):
         """Plan again from a fresh read: anything left over is a change the kernel did not take."""

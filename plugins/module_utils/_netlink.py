@@ -37,6 +37,7 @@ except ImportError:  # the modules report this through missing_required_lib
 
 NETNS_RUN_DIR = '/var/run/netns'
 NETLINK_ROUTE = 0
+SOL_NETLINK, NETLINK_GET_STRICT_CHK = 270, 12
 IFF_UP = 0x1
 IFF_PROMISC = 0x100
 RT_TABLE_MAIN = 254
@@ -137,19 +138,24 @@ def ip_bytes(address):
 
 # ---------------------------------------------------------------- decoding
 
-def parse_attrs(data, offset=0, end=None):
-    """{type: payload} of the attributes in data[offset:end]; repeated types keep a list in `type + 'list'`."""
+def parse_attrs(data, offset=0, end=None, only=None):
+    """{type: payload} of the attributes in data[offset:end]; repeated types keep a list in `('list', type)`.
+
+    `only`: the types wanted; the others are stepped over without being copied (a link carries some
+    forty attributes, the engine reads eight).
+    """
     end = len(data) if end is None else end
     attrs = {}
-    while offset + _ATTR.size <= end:
+    while offset + 4 <= end:
         length, kind = _ATTR.unpack_from(data, offset)
-        if length < _ATTR.size:
+        if length < 4:
             break
-        payload = data[offset + _ATTR.size:offset + length]
         kind &= NLA_TYPE_MASK
-        attrs[kind] = payload
-        attrs.setdefault(('list', kind), []).append(payload)
-        offset += _align(length)
+        if only is None or kind in only:
+            payload = data[offset + 4:offset + length]
+            attrs[kind] = payload
+            attrs.setdefault(('list', kind), []).append(payload)
+        offset += (length + 3) & ~3
     return attrs
 
 
@@ -185,10 +191,14 @@ def _optional(attrs, kind, convert):
     return convert(attrs[kind]) if kind in attrs else None
 
 
+_LINK_ATTRS = frozenset((IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_OPERSTATE, IFLA_LINKINFO,
+                         IFLA_IFALIAS, IFLA_LINK_NETNSID))
+
+
 def decode_link(payload):
     """An RTM_NEWLINK body as a plain dict; `data` keeps the driver's raw IFLA_INFO_DATA attributes."""
     _family, _type, index, flags, _change = _IFINFO.unpack_from(payload)
-    attrs = parse_attrs(payload, _IFINFO.size)
+    attrs = parse_attrs(payload, _IFINFO.size, only=_LINK_ATTRS)
     kind, data = None, {}
     if IFLA_LINKINFO in attrs:
         info = parse_attrs(attrs[IFLA_LINKINFO])
@@ -222,6 +232,15 @@ def decode_address(payload):
     raw = attrs.get(IFA_LOCAL, attrs.get(IFA_ADDRESS))
     return {'index': index, 'family': family, 'prefixlen': prefixlen, 'scope': scope, 'flags': flags,
             'address': _address(family, raw) if raw else None}
+
+
+def decode_main_route(payload):
+    """decode_route() of a main-table route; None for the other tables (local, multicast), unparsed."""
+    table = _RTMSG.unpack_from(payload)[4]
+    if table != RT_TABLE_MAIN and table != 252:  # 252: RT_TABLE_COMPAT, the table field says 'see RTA_TABLE'
+        return None
+    route = decode_route(payload)
+    return route if route['table'] == RT_TABLE_MAIN else None
 
 
 def decode_route(payload):
@@ -334,6 +353,7 @@ class Netlink:
         self.netns = netns
         self._sock = _route_socket(netns)
         self._seq = 0
+        self._strict = False
 
     def close(self):
         self._sock.close()
@@ -402,7 +422,16 @@ class Netlink:
         return self.dump(RTM_GETADDR, ifaddr(socket.AF_UNSPEC, 0, 0), decode_address)
 
     def routes(self, family):
-        return self.dump(RTM_GETROUTE, _RTMSG.pack(family, 0, 0, 0, 0, 0, 0, 0, 0), decode_route)
+        """The main table's routes (the kernel filters by table when strict checking is on, 4.20+;
+        older kernels send every table and the decoder drops the others)."""
+        if not self._strict:
+            try:
+                self._sock.setsockopt(SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1)
+            except (OSError, AttributeError):
+                pass
+            self._strict = True
+        routes = self.dump(RTM_GETROUTE, _RTMSG.pack(family, 0, 0, 0, RT_TABLE_MAIN, 0, 0, 0, 0), decode_main_route)
+        return [route for route in routes if route is not None]
 
     def run(self, requests):
         """Send requests in windows, reading acks as they come; raise BatchError on the first refusal.

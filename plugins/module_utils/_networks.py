@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import hashlib
 import ipaddress
 import re
@@ -561,7 +562,7 @@ def _agree(name, view, field, ours, theirs, default):
 # ---------------------------------------------------------------- the whole list
 
 def _ip_network(text):
-    return ipaddress.ip_network(u'%s' % text)
+    return _parsed(text)
 
 
 def _pairs(net, other, field):
@@ -573,6 +574,11 @@ def _pairs(net, other, field):
                     yield mine[field], theirs[field]
             elif _ip_network(mine[field]).overlaps(_ip_network(theirs[field])):
                 yield mine[field], theirs[field]
+
+
+@functools.lru_cache(maxsize=4096)  # each network's CIDRs are compared with every other network's
+def _parsed(text):
+    return ipaddress.ip_network(u'%s' % text)
 
 
 def _cross_checks(networks):

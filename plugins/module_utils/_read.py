@@ -19,9 +19,12 @@ from ansible_collections.underlay.network.plugins.module_utils._spec import addr
 
 
 def is_link_local(text):
-    """IPv6 fe80::/10: the address the kernel gives every link itself (IPv4 169.254/16 is the user's)."""
-    ip = ipaddress.ip_interface(u'%s' % text).ip
-    return ip.version == 6 and ip.is_link_local
+    """IPv6 fe80::/10: the address the kernel gives every link itself (IPv4 169.254/16 is the user's).
+
+    `text` is canonical (as the decoder and the normaliser write addresses: lower case, compressed), so
+    the first three hex digits tell: fe8 to feb.
+    """
+    return text[:3] in ('fe8', 'fe9', 'fea', 'feb') and ':' in text
 
 
 class Snapshot:
@@ -37,16 +40,30 @@ class Snapshot:
         for addr in addresses:
             if addr['address'] is None:
                 continue
-            ip = ipaddress.ip_address(u'%s' % addr['address'])
-            self.addresses.setdefault(addr['index'], []).append('%s/%d' % (ip, addr['prefixlen']))
+            # the decoder already wrote the address in its canonical form
+            self.addresses.setdefault(addr['index'], []).append('%s/%d' % (addr['address'], addr['prefixlen']))
         # namespace name -> the id links here use for it in IFLA_LINK_NETNSID
         self.peer_nsids = peer_nsids or {}
+        self._owners = None
 
     @classmethod
-    def read(cls, sock, peers=(), routes=False):
+    def read(cls, sock, peers=(), routes=False, links_only=False):
+        """One dump of each: links, addresses and (when asked) the routes of both families."""
         peer_nsids = dict((peer, sock.nsid_of(peer)) for peer in peers if peer != sock.netns)
+        if links_only:  # enough to learn the index of links made just now
+            return cls(sock.netns, sock.links(), [], peer_nsids)
         table = sock.routes(socket.AF_INET) + sock.routes(socket.AF_INET6) if routes else None
         return cls(sock.netns, sock.links(), sock.addresses(), peer_nsids, table)
+
+    def owners(self):
+        """{IP address object: name of the link that has it}, parsed once per snapshot."""
+        if self._owners is None:
+            self._owners = {}
+            for index, texts in self.addresses.items():
+                name = self.by_index.get(index, {}).get('name', index)
+                for text in texts:
+                    self._owners.setdefault(ipaddress.ip_interface(u'%s' % text).ip, name)
+        return self._owners
 
     def owned_routes(self, link):
         """{destination: metric} of the main-table routes through `link` that carry our protocol mark."""

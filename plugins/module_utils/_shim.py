@@ -142,18 +142,14 @@ class ShimSpec:
             for text in snapshot.addresses_of(parent):
                 self._refuse_capture(ipaddress.ip_interface(u'%s' % text).ip, "%%s, the parent '%s''s own address"
                                      % parent['name'], fix, None)
-        for index, texts in snapshot.addresses.items():
-            owner = snapshot.by_index.get(index, {}).get('name', index)
-            if owner == self.name or owner in ours:
-                continue
-            for text in texts:
-                ip = ipaddress.ip_interface(u'%s' % text).ip
-                for address in self.addresses:
-                    if ip == address.ip:
-                        raise ValidationError(
-                            "address: %s is already used by '%s' on this host; give the shim an unused address "
-                            "(with Docker, the one reserved as aux address 'host'), or set allow_overlap: true"
-                            % (address.ip, owner), 'address', str(address))
+        owners = snapshot.owners()
+        for address in self.addresses:
+            owner = owners.get(address.ip)
+            if owner is not None and owner != self.name and owner not in ours:
+                raise ValidationError(
+                    "address: %s is already used by '%s' on this host; give the shim an unused address "
+                    "(with Docker, the one reserved as aux address 'host'), or set allow_overlap: true"
+                    % (address.ip, owner), 'address', str(address))
 
     def _refuse_capture(self, ip, what, fix, why):
         for network in self.routes:

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import ipaddress
 import re
 
@@ -177,6 +178,7 @@ def normalise_addresses(values):
     return tuple(sorted(seen, key=address_sort_key))
 
 
+@functools.lru_cache(maxsize=8192)  # the same few addresses are sorted again in every view of a run
 def address_sort_key(text):
     """Sort addresses IPv4 first, then by address and prefix."""
     interface = ipaddress.ip_interface(u'%s' % text)
