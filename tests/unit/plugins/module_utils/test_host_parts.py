@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The pure parts of host_networks: sysctl keys and plans, the lock, the gate's packets, route steps."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import fcntl
+import struct
+
+import pytest
+
+from ansible_collections.underlay.network.plugins.module_utils import _gate as gate
+from ansible_collections.underlay.network.plugins.module_utils import _sysctl as sysctl
+from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._lock import LockTimeout, NamespaceLock
+from ansible_collections.underlay.network.plugins.module_utils._plan import route_changes
+from ansible_collections.underlay.network.plugins.module_utils._spec import normalise_routes
+
+
+@pytest.mark.parametrize('key, path', [
+    ('net.ipv4.ip_forward', '/proc/sys/net/ipv4/ip_forward'),
+    ('net.ipv4.conf.eth0/10.rp_filter', '/proc/sys/net/ipv4/conf/eth0.10/rp_filter'),
+    ('net/ipv4/conf/eth0.10/rp_filter', '/proc/sys/net/ipv4/conf/eth0.10/rp_filter'),
+])
+def test_sysctl_keys_as_paths(key, path):
+    assert sysctl.path_of(key) == path
+
+
+def test_sysctl_values_are_normalised_and_bad_ones_named():
+    assert sysctl.normalise_sysctls({'net.ipv4.ip_forward': True, 'net.ipv4.ip_local_port_range': '1024   65000'}) == {
+        'net.ipv4.ip_forward': '1', 'net.ipv4.ip_local_port_range': '1024 65000'}
+    for bad, words in (({'kernel.panic': 1}, "key 'kernel.panic' is not a net.* sysctl"),
+                       ({'net..x': 1}, "key 'net..x'"),
+                       ({'net.ipv4.ip_forward': ''}, "the value of 'net.ipv4.ip_forward' is ''"),
+                       ({'net.ipv4.ip_forward': [1]}, 'give a number'),
+                       (['net.ipv4.ip_forward'], 'must be a dictionary')):
+        with pytest.raises(ValidationError) as exc:
+            sysctl.normalise_sysctls(bad)
+        assert words in exc.value.message and exc.value.field == 'sysctls'
+
+
+def test_sysctl_plan_names_what_the_kernel_lacks_and_skips_what_matches():
+    steps = sysctl.plan({'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '0'},
+                        {'net.ipv4.ip_forward': '0', 'net.ipv6.conf.all.forwarding': '0'})
+    assert [(s.action, s.attribute, s.before, s.after) for s in steps] == [
+        ('set sysctl', 'net.ipv4.ip_forward', '0', '1')]
+    with pytest.raises(ValidationError) as exc:
+        sysctl.plan({'net.ipv4.conf.eth9.rp_filter': '1'}, {'net.ipv4.conf.eth9.rp_filter': None})
+    assert 'net.ipv4.conf.eth9.rp_filter does not exist' in exc.value.message
+
+
+def test_a_held_lock_times_out_naming_its_holder(tmp_path):
+    path = tmp_path / 'netns-ulx.lock'
+    with open(str(path), 'w') as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.write('pid 77 (a job), since then\n')
+        handle.flush()
+        with pytest.raises(LockTimeout) as exc:
+            with NamespaceLock('ulx', timeout=0.3, directory=str(tmp_path)):
+                pass
+    assert "namespace 'ulx'" in exc.value.message and 'pid 77 (a job)' in exc.value.message
+    assert exc.value.field == 'lock_timeout'
+    with NamespaceLock('ulx', timeout=0.3, holder='me', directory=str(tmp_path)):
+        assert path.read_text().startswith('me, since ')
+    assert path.read_text() == ''  # released and emptied
+
+
+def test_gate_echo_packets():
+    packet = gate._echo(4, 0x1234, 7)
+    kind, code, checksum, ident, seq = struct.unpack('!BBHHH', packet[:8])
+    assert (kind, code, ident, seq) == (8, 0, 0x1234, 7)
+    assert gate._checksum(packet) == 0  # a correct checksum sums to zero
+    assert struct.unpack('!B', gate._echo(6, 1, 1)[:1])[0] == 128
+    reply = b'\x45' + b'\0' * 19 + struct.pack('!BBHHH', 0, 0, 0, 0x1234, 7)  # an IPv4 header, then the reply
+    assert gate._reply_from(4, reply, 0x1234) and not gate._reply_from(4, reply, 0x4321)
+    assert gate._reply_from(6, struct.pack('!BBHHH', 129, 0, 0, 5, 1), 5)
+    assert gate.ping_all(None, []) == {}
+
+
+def test_route_steps_and_the_ipv6_default_metric():
+    assert normalise_routes(['198.18.1.0/24', '2001:db8::/64']) == {'198.18.1.0/24': 0, '2001:db8::/64': 1024}
+    assert normalise_routes(['2001:db8::/64'], 7) == {'2001:db8::/64': 7}
+    steps = route_changes({'198.18.1.0/24': 0, '198.18.2.0/24': 0}, {'198.18.2.0/24': 5, '198.18.3.0/24': 5})
+    assert [(s.action, s.details.get('route'), s.before, s.after) for s in steps] == [
+        ('remove route', '198.18.1.0/24', '198.18.1.0/24', None),
+        ('add route', '198.18.3.0/24', None, '198.18.3.0/24'),
+        ('set route metric', '198.18.2.0/24', 0, 5)]
+    with pytest.raises(ValidationError):
+        normalise_routes(['198.18.1.1/24'])
