@@ -170,7 +170,7 @@ def main():
         print('N=%d host_networks in-process: whole run %.3f s, its apply (requests, read back, verify) %.3f s; '
               'ip -batch %.3f s (apply %.1fx, whole %.1fx); unchanged re-apply %.3f s with %d netlink dumps and %d '
               'change batches' % (sizes[-1], module, applying, batch, applying / batch, module / batch, reapply,
-                                   calls['dump'], calls['run']))
+                                  calls['dump'], calls['run']))
 
 
 if __name__ == '__main__':

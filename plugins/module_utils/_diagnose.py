@@ -17,13 +17,13 @@ from ansible_collections.underlay.network.plugins.module_utils._plan import port
 from ansible_collections.underlay.network.plugins.module_utils._vocabulary import PORT_KINDS
 
 
-
 def find_cause(code, spec, snapshots):
     """What the snapshots tell about the cause of an error (None when they cannot tell)."""
     try:
         return _find_cause(code, spec, snapshots)
     except Exception:  # pylint: disable=broad-except
         return None  # a hint must never hide the error itself, nor skip the undo
+
 
 def _find_cause(code, spec, snapshots):
     snapshot = snapshots.get(spec.parent_netns)

@@ -151,4 +151,3 @@ def describe_links(netns=None, kinds=None, names=None):
         kind = _READERS.get(link['kind'], LinkKind())
         views.append(link_view(kind, link, snapshot, snapshots, None))
     return views
-

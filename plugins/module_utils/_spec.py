@@ -66,6 +66,7 @@ class LinkSpec:
         # {destination: metric}: the exact set of our (protocol 209) routes through the link; None: unmanaged
         self.routes = routes
         self.nodad = nodad  # IPv6 addresses usable at once (no duplicate address detection)
+
     @property
     def identity(self):
         return (self.netns, self.name)

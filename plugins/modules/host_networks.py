@@ -50,7 +50,7 @@ options:
     default: unix:///var/run/docker.sock
   sysctls:
     description:
-      - Network sysctls to set in O(netns) at runtime (C(net.*) keys only: those are per namespace), for
+      - Network sysctls to set in O(netns) at runtime (only C(net.*) keys, which are per namespace), for
         example C(net.ipv4.ip_forward). Keys are dotted (a C(/) stands for a C(.) inside a name, as
         C(sysctl) writes them) or paths under C(/proc/sys) such as C(net/ipv4/conf/eth0.10/rp_filter).
       - Part of the transaction; nothing is set with O(state=absent).

@@ -79,8 +79,8 @@ def test_twenty_dual_stack_networks_converge_reach_and_reapply_changes_nothing(l
     planned = converge(host, networks, check=True, sysctls={'net.ipv4.ip_forward': 1})
     assert planned['rc'] == 0 and planned['changed'], planned
     assert host_state(host) == pristine, 'check mode changed the host'
-    assert len(planned['created']) == 20 and planned['networks'][0]['routes'] == ['198.18.101.0/28',
-                                                                                 '2001:db8:1::/120']
+    assert len(planned['created']) == 20
+    assert planned['networks'][0]['routes'] == ['198.18.101.0/28', '2001:db8:1::/120']
 
     made = converge(host, networks, sysctls={'net.ipv4.ip_forward': 1})
     assert made['rc'] == 0 and made['changed'], made

@@ -115,8 +115,8 @@ def test_create_sends_every_setting_and_reads_back(engine):
     result = reconcile_network(engine.client, params(name='v10', parent='eth0.10', subnet='198.18.96.0/20',
                                                      ip_range='198.18.97.0/24', aux_addresses={'host': '198.18.97.254'},
                                                      mode='bridge'))
-    assert result['changed'] and result['changes'] == [{'action': 'create', 'kind': 'docker network', 'name': 'v10',
-                                                                'netns': None}]
+    assert result['changed']
+    assert result['changes'] == [{'action': 'create', 'kind': 'docker network', 'name': 'v10', 'netns': None}]
     created = engine.networks['v10']
     assert created['Options'] == {'parent': 'eth0.10', 'macvlan_mode': 'bridge'}
     assert created['IPAM']['Config'][0] == {'Subnet': '198.18.96.0/20', 'IPRange': '198.18.97.0/24',

@@ -91,8 +91,8 @@ def test_any_definitions_are_accepted_or_refused_naming_network_and_field(raw_ne
             subnet = ipaddress.ip_network(item['subnet'])
             assert ipaddress.ip_network(item['ip_range']).subnet_of(subnet)
             assert ipaddress.ip_address(item['shim_address']) in subnet
-        assert net['link_parent'] == (net['parent'] if net['vlan_id'] is None else '%s.%d' % (net['parent'],
-                                                                                            net['vlan_id']))
+        tagged = '%s.%s' % (net['parent'], net['vlan_id'])
+        assert net['link_parent'] == (net['parent'] if net['vlan_id'] is None else tagged)
     assert len(set(shim['name'] for shim in result['shims'])) == len(result['shims'])
 
 
