@@ -13,7 +13,7 @@ import ipaddress
 import socket
 
 from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils._errors import ns_words, translate
+from ansible_collections.underlay.network.plugins.module_utils._errors import translate
 from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS, LinkKind
 from ansible_collections.underlay.network.plugins.module_utils._spec import address_sort_key, route_list
 

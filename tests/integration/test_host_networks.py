@@ -203,7 +203,7 @@ def test_two_playbook_runs_at_once_both_end_well(lab, tmp_path):
     networks = [network(i) for i in range(1, 7)]
     path = tmp_path / 'vars.json'
     path.write_text(json.dumps({'host_netns': host, 'host_networks_list': networks}))
-    runs = [_start_playbook(path) for _ in range(2)]
+    runs = [_start_playbook(path) for _run in range(2)]
     outputs = [run.communicate() for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     assert all(reaches_everything(lab, host, 6))
