@@ -27,6 +27,8 @@ import os
 import re
 
 from ansible_collections.underlay.network.plugins.module_utils import _netlink as nl
+from ansible_collections.underlay.network.plugins.module_utils._kinds import (
+    IFLA_IPVLAN_FLAGS, IFLA_IPVLAN_MODE, IFLA_MACVLAN_MODE, IFLA_VLAN_ID, IPVLAN_FLAGS, IPVLAN_MODES, MACVLAN_MODE_VALUES)
 
 BUILTIN, LOADED, LOADABLE, MISSING = 'builtin', 'loaded', 'loadable', 'missing'
 STATUSES = (BUILTIN, LOADED, LOADABLE, MISSING)
@@ -45,11 +47,10 @@ class Driver:
         self.info_data = info_data  # IFLA_INFO_DATA attributes of the probe link
 
 
-IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE = 1, 4
-IFLA_IPVLAN_MODE, IFLA_IPVLAN_FLAGS = 1, 2
-IPVLAN_MODE_L2, IPVLAN_MODE_L3S, IPVLAN_F_PRIVATE = 0, 2, 1
-IFLA_VLAN_ID = 1
-VETH_INFO_PEER = 1
+# the probes' link options, in the numbers _kinds encodes them with
+MACVLAN_MODE_BRIDGE = MACVLAN_MODE_VALUES['bridge']
+IPVLAN_MODE_L2, IPVLAN_MODE_L3S = [dict((name, value) for value, name in IPVLAN_MODES.items())[m] for m in ('l2', 'l3s')]
+IPVLAN_F_PRIVATE = dict((name, value) for value, name in IPVLAN_FLAGS.items())['private']
 
 DRIVERS = dict((driver.name, driver) for driver in (
     Driver('macvlan', 'macvlan', 'macvlan', 'CONFIG_MACVLAN', '2.6.23',
@@ -241,7 +242,7 @@ def create_link_body(name, kind, parent_index=None, info_data=(), peer=None):
         attrs.append(nl.u32(nl.IFLA_LINK, parent_index))
     data = list(info_data)
     if peer is not None:  # veth: the peer is an ifinfomsg followed by its own attributes
-        data.append(nl.attr(VETH_INFO_PEER, nl.ifinfo() + nl.string(nl.IFLA_IFNAME, peer)))
+        data.append(nl.attr(nl.VETH_INFO_PEER, nl.ifinfo() + nl.string(nl.IFLA_IFNAME, peer)))
     info = [nl.string(nl.IFLA_INFO_KIND, kind)]
     if data:
         info.append(nl.nested(nl.IFLA_INFO_DATA, *data))

@@ -55,7 +55,8 @@ NLA_TYPE_MASK = 0x3fff
 
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK = 1, 3, 4, 5
 IFLA_MASTER, IFLA_OPERSTATE, IFLA_LINKINFO, IFLA_IFALIAS = 10, 16, 18, 20
-IFLA_NET_NS_FD, IFLA_EXT_MASK, IFLA_LINK_NETNSID = 28, 29, 37
+IFLA_PROMISCUITY, IFLA_NET_NS_FD, IFLA_EXT_MASK, IFLA_LINK_NETNSID = 30, 28, 29, 37
+VETH_INFO_PEER = 1
 IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
 RTEXT_FILTER_SKIP_STATS = 1 << 3
 # rtm_protocol of the routes this collection owns (unassigned in /etc/iproute2/rt_protos; `ip route` shows 209)
@@ -66,6 +67,7 @@ RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_TABLE = 1, 4, 5, 6
 
 _HEADER = struct.Struct('=IHHII')      # nlmsghdr: length, type, flags, seq, pid
 _IFINFO = struct.Struct('=BxHiII')     # ifinfomsg: family, type, index, flags, change
+IFINFOMSG_SIZE = _IFINFO.size
 _IFADDR = struct.Struct('=BBBBI')      # ifaddrmsg: family, prefixlen, flags, scope, index
 _RTMSG = struct.Struct('=BBBBBBBBI')   # rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags
 _ATTR = struct.Struct('=HH')

@@ -25,15 +25,13 @@ from ansible_collections.underlay.network.plugins.module_utils._errors import Ke
 from ansible_collections.underlay.network.plugins.module_utils._plan import report, step
 from ansible_collections.underlay.network.plugins.module_utils._spec import check_ifname, check_netns
 
-IFLA_PROMISCUITY = 30
-IFINFOMSG_SIZE = 16  # struct ifinfomsg
 
 
 def decode(payload):
     """decode_link plus the promiscuity counter."""
     link = nl.decode_link(payload)
-    attrs = nl.parse_attrs(payload, IFINFOMSG_SIZE)
-    link['promiscuity'] = nl.as_u32(attrs[IFLA_PROMISCUITY]) if IFLA_PROMISCUITY in attrs else None
+    attrs = nl.parse_attrs(payload, nl.IFINFOMSG_SIZE)
+    link['promiscuity'] = nl.as_u32(attrs[nl.IFLA_PROMISCUITY]) if nl.IFLA_PROMISCUITY in attrs else None
     return link
 
 

@@ -275,7 +275,7 @@ def test_create_body_of_a_veth_pair_carries_the_peer():
     body = drivers.create_link_body('p1a', 'veth', peer='p1b')
     link = nl.decode_link(body)
     assert link['kind'] == 'veth' and link['link'] is None
-    peer = link['data'][drivers.VETH_INFO_PEER]
+    peer = link['data'][nl.VETH_INFO_PEER]
     assert nl.as_string(nl.parse_attrs(peer, 16)[nl.IFLA_IFNAME]) == 'p1b'
 
 

@@ -23,7 +23,7 @@ _HEADER = struct.Struct('=IHHII')
 
 
 def link_payload(index, name, flags, promiscuity):
-    return (nl.ifinfo(index, flags, 0) + nl.string(nl.IFLA_IFNAME, name) + nl.u32(promisc.IFLA_PROMISCUITY, promiscuity)
+    return (nl.ifinfo(index, flags, 0) + nl.string(nl.IFLA_IFNAME, name) + nl.u32(nl.IFLA_PROMISCUITY, promiscuity)
             + nl.nested(nl.IFLA_LINKINFO, nl.string(nl.IFLA_INFO_KIND, 'veth')))
 
 
