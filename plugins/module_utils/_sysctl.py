@@ -79,10 +79,10 @@ def plan(wanted, current):
     """Changes from `current` to `wanted`; a key the kernel lacks is refused, naming it."""
     missing = sorted(key for key in wanted if current.get(key) is None)
     if missing:
+        verb = 'does' if len(missing) == 1 else 'do'
         paths = ', '.join(path_of(key) for key in missing)
         raise ValidationError("sysctls: %s %s not exist in this namespace (%s); check the spelling, or create the "
-                              "interface it names first" % (', '.join(missing), 'does' if len(missing) == 1 else 'do',
-                                                           paths), 'sysctls', missing[0])
+                              "interface it names first" % (', '.join(missing), verb, paths), 'sysctls', missing[0])
     return [Change('set sysctl', key, current[key], value) for key, value in sorted(wanted.items())
             if current[key] != value]
 

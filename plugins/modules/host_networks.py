@@ -100,7 +100,8 @@ notes:
 seealso:
   - module: underlay.network.underlay_networks
   - module: underlay.network.host_shim
-  - role: underlay.network.host_reachability
+  - ref: underlay.network.host_reachability
+    description: The role that runs this module for a fleet.
 '''
 
 EXAMPLES = r'''
