@@ -28,6 +28,7 @@ description:
     (C(ip link show) shows it), protocol 209 on routes, a label on Docker networks - and O(state=absent)
     removes only what carries the mark. Devices of others are left alone and listed in RV(left).
   - Two runs on the same namespace at the same time (two AWX jobs) queue on a lock instead of interleaving.
+  - The C(underlay.network.host_reachability) role runs this module for a fleet.
 author:
   - underlay.network maintainers (@underlay-network)
 extends_documentation_fragment:
@@ -100,8 +101,6 @@ notes:
 seealso:
   - module: underlay.network.underlay_networks
   - module: underlay.network.host_shim
-  - ref: underlay.network.host_reachability
-    description: The role that runs this module for a fleet.
 '''
 
 EXAMPLES = r'''
