@@ -26,7 +26,6 @@ from ansible_collections.underlay.network.plugins.module_utils._plan import repo
 from ansible_collections.underlay.network.plugins.module_utils._spec import check_ifname, check_netns
 
 
-
 def decode(payload):
     """decode_link plus the promiscuity counter."""
     link = nl.decode_link(payload)
