@@ -32,6 +32,14 @@ class UnderlayModule(AnsibleModule):
                        if getattr(exc, key, None) is not None)
         self.fail_json(msg=exc.message, **details)
 
+    def run(self, reconcile):
+        """The body of a module: `reconcile(params, check_mode)` returns the result, or raises UnderlayError."""
+        try:
+            result = reconcile(self.params, self.check_mode)
+        except UnderlayError as exc:
+            self.fail_from(exc)
+        self.exit_with(result)
+
     def exit_with(self, result):
         for warning in result.pop('warnings', []):
             self.warn(warning)

@@ -204,7 +204,6 @@ field:
   type: str
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError
 from ansible_collections.underlay.network.plugins.module_utils._host import converge_host
 from ansible_collections.underlay.network.plugins.module_utils._module import UnderlayModule
 
@@ -223,11 +222,7 @@ def main():
         on_unreachable=dict(type='str', default='rollback', choices=['rollback', 'warn']),
         lock_timeout=dict(type='int', default=120),
     ))
-    try:
-        result = converge_host(module.params, module.check_mode)
-    except UnderlayError as exc:
-        module.fail_from(exc)
-    module.exit_with(result)
+    module.run(converge_host)
 
 
 if __name__ == '__main__':

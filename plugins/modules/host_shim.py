@@ -150,7 +150,6 @@ diff:
   type: dict
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError
 from ansible_collections.underlay.network.plugins.module_utils._module import UnderlayModule
 from ansible_collections.underlay.network.plugins.module_utils._shim import reconcile_shim
 
@@ -169,11 +168,7 @@ def main():
         allow_overlap=dict(type='bool', default=False),
         change_siblings=dict(type='bool', default=False),
     ), required_if=[('state', 'present', ('parent', 'address'))])
-    try:
-        result = reconcile_shim(module.params, module.check_mode)
-    except UnderlayError as exc:
-        module.fail_from(exc)
-    module.exit_with(result)
+    module.run(reconcile_shim)
 
 
 if __name__ == '__main__':
