@@ -31,7 +31,7 @@ from ansible_collections.underlay.network.plugins.module_utils._lock import Name
 from ansible_collections.underlay.network.plugins.module_utils._networks import (
     docker_name_of, normalise_networks, shim_args)
 from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
-from ansible_collections.underlay.network.plugins.module_utils._plan import port_siblings, step
+from ansible_collections.underlay.network.plugins.module_utils._plan import Change, port_siblings, step
 from ansible_collections.underlay.network.plugins.module_utils._read import Snapshot
 from ansible_collections.underlay.network.plugins.module_utils._shim import ShimSpec
 from ansible_collections.underlay.network.plugins.module_utils._spec import LinkSpec, build_spec
@@ -75,12 +75,17 @@ class HostNetworks:
         self.changes = []  # every step of the run, as result dicts, in order
         self.created, self.modified, self.removed, self.left = [], [], [], []
         self.verify, self.warnings = [], []
+        self.sysctl_steps = []
 
     # ------------------------------------------------------------ the run
 
     def converge(self):
         with NamespaceLock(self.netns, self.params.get('lock_timeout') or 120, _holder()):
             with Transaction(check_mode=self.check_mode, namespaces=[self.netns], routes=True) as tx:
+                if self.netns in tx.missing and self.state == 'present' and not self.check_mode:
+                    raise ValidationError("netns: namespace '%s' does not exist; create it first "
+                                          "(underlay.network.netns), or leave netns out for the namespace the task "
+                                          "runs in" % self.netns, 'netns', self.netns)
                 snapshot = tx.before.get(self.netns) or Snapshot(self.netns, [], [], routes=[])
                 if self.state == 'present':
                     self._present(tx, snapshot)
@@ -93,8 +98,11 @@ class HostNetworks:
         for shim in self.shims:
             shim.check_safety(snapshot, ours=names)
         docker_plan = [net for net in self.derived['docker_networks'] if not net['exists']]
-        sysctl_before = sysctl.read(self.netns, self.sysctls) if self.sysctls else {}
-        sysctl_steps = sysctl.plan(self.sysctls, sysctl_before)
+        if self.netns in tx.missing:  # check mode: the namespace comes later; every sysctl would be set
+            sysctl_steps = [Change('set sysctl', key, None, value) for key, value in sorted(self.sysctls.items())]
+        else:
+            sysctl_steps = sysctl.plan(self.sysctls, sysctl.read(self.netns, self.sysctls) if self.sysctls else {})
+        self.sysctl_steps = sysctl_steps
         tx.plan(self._vlan_specs(snapshot) + [shim.link_spec(snapshot) for shim in self.shims])
         self._record_links(tx)
         self.changes.extend(_docker_change('create', net['name'], net['network']) for net in docker_plan)
@@ -250,6 +258,13 @@ class HostNetworks:
             })
         before = dict((name, result['diff']['before']) for name, result in results.items() if result['changed'])
         after = dict((name, result['diff']['after']) for name, result in results.items() if result['changed'])
+        if self.sysctl_steps:
+            before['sysctls'] = dict((step.attribute, step.before) for step in self.sysctl_steps)
+            after['sysctls'] = dict((step.attribute, step.after) for step in self.sysctl_steps)
+        for change in self.changes:
+            if change['kind'] == 'docker network':  # what Docker has is shown by docker_network; here: there or not
+                before['docker network %s' % change['name']] = 'absent' if change['action'] == 'create' else 'present'
+                after['docker network %s' % change['name']] = 'present' if change['action'] == 'create' else 'absent'
         return {
             'changed': bool(self.changes),
             'changes': self.changes,
