@@ -183,14 +183,14 @@ def test_teardown_check_job_then_teardown_job(data_dir):
     assert (check.status, check.rc) == ('successful', 0), check.stdout
     assert fleet_state() == before, 'a check job changed the kernel'
     planned = check.artifacts['underlay_teardown']
-    assert planned[HOSTS[1]]['shims_removed'] == ['lab-shim'] and planned[HOSTS[1]]['check_mode'] is True
+    assert planned[HOSTS[1]]['removed'] == ['lab-shim'] and planned[HOSTS[1]]['check_mode'] is True
 
     job = data_dir.run('playbooks/teardown.yml')
     assert (job.status, job.rc) == ('successful', 0), job.stdout
     assert shims() == dict((host, False) for host in HOSTS)
     done = job.artifacts['underlay_teardown']
-    assert done[HOSTS[0]]['shims_removed'] == []  # its shim was already gone
+    assert done[HOSTS[0]]['removed'] == []  # its shim was already gone
     for host in HOSTS[1:]:
-        assert done[host]['shims_removed'] == ['lab-shim'] and done[host]['check_mode'] is False, done
-    # the containers' macvlan links are not the collection's: they stay, and the summary says so
-    assert all(done[host]['devices_left_to_their_owners'] == [] for host in HOSTS), done
+        assert done[host]['removed'] == ['lab-shim'] and done[host]['check_mode'] is False, done
+    # nothing of the networks had to stay (no VLAN sub-interface, no shim without the mark)
+    assert all(done[host]['left_to_their_owners'] == [] for host in HOSTS), done
