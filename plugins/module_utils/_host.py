@@ -116,8 +116,8 @@ class HostNetworks:
             for net in docker_plan:
                 self.client.create_network(create_body(dict(net['params'], name=net['name'])))
                 made.append(net)
+            written = sysctl_steps  # a write that fails half way is undone too (writing a value back is harmless)
             sysctl.apply(self.netns, sysctl_steps)
-            written = sysctl_steps
             self._gate()
         except UnderlayError as exc:
             raise self._undo(tx, exc, made, written)
