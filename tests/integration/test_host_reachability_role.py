@@ -150,10 +150,18 @@ def test_vlan_networks_get_their_sub_interfaces_and_absent_removes_only_those_it
     assert 'mv10 -> 198.18.10.2 ok, ipv30 -> 198.18.30.2 ok' in run.stdout
     assert lab.ping(lab.ns('c30'), '198.18.30.254') and lab.ping(lab.ns('c10'), '198.18.10.254')
 
+    # absent while the containers still hang off the VLANs: the shims go, the sub-interfaces stay for them
     run, recap = role(tmp_path, host, networks, persist=False, sysctls={}, state='absent')
     assert run.returncode == 0 and recap['changed'] > 0, run.stdout + run.stderr
     links = sh('ip -n %s -o link show' % host)
-    assert 'shim' not in links and 'up0.10' not in links
+    assert '-shim' not in links and 'up0.10' in links, links
+    assert 'left up0.10 (still the parent of eth0)' in run.stdout, run.stdout
+    for vlan in VLANS:
+        sh('ip netns del %s' % lab.ns('c%d' % vlan))
+    run, recap = role(tmp_path, host, networks, persist=False, sysctls={}, state='absent')
+    assert run.returncode == 0 and recap['changed'] > 0, run.stdout + run.stderr
+    links = sh('ip -n %s -o link show' % host)
+    assert '-shim' not in links and 'up0.10' not in links, links
     assert 'up0.30' in links, 'a VLAN sub-interface the role did not create stays'
     assert 'proto 209' not in sh('ip -n %s route' % host)
     assert files(tmp_path) == []
