@@ -141,9 +141,11 @@ def test_site_job_applies_and_reports_networks_through_set_stats(data_dir):
     assert shims() == dict((host, True) for host in HOSTS)
     assert job.artifacts == {'underlay_networks': dict((host, ['lab']) for host in HOSTS)}
     # the events AWX shows per task carry the module results
-    shim_events = [event for event in job.events if event['event'] == 'runner_on_ok'
-                   and event['event_data'].get('resolved_action') == 'underlay.network.host_shim']
-    assert sorted(event['event_data']['host'] for event in shim_events if event['event_data']['res']['changed']) == HOSTS
+    host_events = [event for event in job.events if event['event'] == 'runner_on_ok'
+                   and event['event_data'].get('resolved_action') == 'underlay.network.host_networks']
+    changed = [event['event_data'] for event in host_events if event['event_data']['res']['changed']]
+    assert sorted(data['host'] for data in changed) == HOSTS
+    assert all(data['res']['created'] == ['lab-shim'] for data in changed), changed
 
 
 def test_site_check_job_after_apply_reports_no_change(data_dir):
