@@ -20,8 +20,8 @@ description:
     change of column layout cannot shift a number into the wrong place. A run whose output lacks a figure
     fails and shows what netperf printed.
   - V(UDP_STREAM) gives two figures, what the client sent (C(send)) and what the server received
-    (C(receive)); the difference is what was lost on the way. Every other test gives one (C(throughput)):
-    Mbit/s for the stream tests, transactions per second for the request/response tests.
+    (C(receive)); the difference is what was lost on the way. Every other test gives one, C(throughput), in
+    Mbit/s for the stream tests and in transactions per second for the request/response tests.
   - The module measures; it changes nothing on the host that outlives it, so C(changed) is always false. In
     check mode it runs nothing and returns no figures.
 author:
@@ -135,10 +135,8 @@ SELECTORS = {
 DEFAULT_SELECTORS = {'throughput': 'THROUGHPUT'}
 UNITS = {'10^6bits/s': 'Mbit/s', 'Trans/s': '/s'}
 
-# What netperf prints when nobody answers on the control port yet (netserver still starting).
-NOT_LISTENING = 'establish control'
-START_ATTEMPTS = 50
-START_PAUSE = 0.2
+LISTEN_TIMEOUT = 15  # seconds netserver may take to listen (a process start costs seconds under emulation)
+TCP_LISTEN = '0A'  # the state column of /proc/net/tcp for a listening socket
 
 
 class NetperfError(Exception):
@@ -174,6 +172,16 @@ def parse_keyval(test, output):
             raise NetperfError('%s: %s is %r, not a figure; its output was: %s' % (test, key, number, output.strip()))
         figures[figure] = (number, UNITS[unit])
     return figures
+
+
+def listening(table, port):
+    """A socket in LISTEN state on `port` in a /proc/net/tcp-format table (local address is ADDR:PORT in hex)."""
+    try:
+        with open(table) as lines:
+            rows = [line.split() for line in lines][1:]
+    except (IOError, OSError):
+        return False
+    return any(len(row) > 3 and row[1].rsplit(':', 1)[-1] == '%04X' % port and row[3] == TCP_LISTEN for row in rows)
 
 
 def summarise(runs):
@@ -225,36 +233,39 @@ class Netperf(object):
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
 
-    def run_once(self, test, server, wait_for_server):
+    def wait_until_listening(self, server):
+        """netserver listens on the control port; read from its own /proc/PID/net (its namespace), no process."""
+        deadline = time.time() + LISTEN_TIMEOUT
+        while time.time() < deadline:
+            if server.poll() is not None:
+                raise NetperfError('netserver in %s exited with status %s before listening (is port %s in use there?)'
+                                   % (self.params['server_netns'], server.returncode, self.params['port']))
+            if any(listening(os.path.join('/proc', str(server.pid), 'net', table), self.params['port'])
+                   for table in ('tcp', 'tcp6')):
+                return
+            time.sleep(0.1)
+        raise NetperfError('netserver in %s did not listen on port %s within %d s'
+                           % (self.params['server_netns'], self.params['port'], LISTEN_TIMEOUT))
+
+    def run_once(self, test):
         selectors = sorted(set(selectors_of(test).values()) | {'THROUGHPUT_UNITS'})
         command = [self.ip, 'netns', 'exec', self.params['client_netns'], self.netperf, '-H',
                    self.params['server_address'], '-p', str(self.params['port']), '-t', test,
                    '-l', str(self.params['seconds']), '-P', '0', '--', '-k', ','.join(selectors)]
-        attempts = START_ATTEMPTS if wait_for_server else 1
-        for attempt in range(attempts):
-            rc, out, err = self.module.run_command(command)
-            if rc == 0:
-                return parse_keyval(test, out)
-            if server.poll() is not None:
-                raise NetperfError('netserver in %s exited with status %s before %s could run (is port %s in use '
-                                   'there?)' % (self.params['server_netns'], server.returncode, test,
-                                                self.params['port']))
-            if NOT_LISTENING not in (out + err) or attempt == attempts - 1:
-                raise NetperfError('%s from %s to %s failed (exit status %s): %s'
-                                   % (test, self.params['client_netns'], self.params['server_address'], rc,
-                                      (err or out).strip()))
-            time.sleep(START_PAUSE)
+        rc, out, err = self.module.run_command(command)
+        if rc != 0:
+            raise NetperfError('%s from %s to %s failed (exit status %s): %s'
+                               % (test, self.params['client_netns'], self.params['server_address'], rc,
+                                  ' '.join((err or out).split())))
+        return parse_keyval(test, out)
 
     def measure(self):
         server = self.start_server()
         try:
-            figures, first = {}, True
+            self.wait_until_listening(server)
+            figures = {}
             for test in self.params['tests']:
-                runs = []
-                for dummy in range(self.params['repetitions']):
-                    runs.append(self.run_once(test, server, wait_for_server=first))
-                    first = False
-                figures[test] = summarise(runs)
+                figures[test] = summarise([self.run_once(test) for dummy in range(self.params['repetitions'])])
             return figures
         finally:
             self.stop_server(server)
