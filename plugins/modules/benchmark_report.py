@@ -68,8 +68,11 @@ options:
         description: Why the topology was not measured or what failed. Required unless measured.
         type: str
       figures:
-        description: The C(figures) that M(underlay.network.netperf) returned. Required when measured.
-        type: dict
+        description:
+          - The C(figures) that M(underlay.network.netperf) returned, or a list of them (one per round of a
+            benchmark that measures every topology in turn, round after round); the runs of all of them are
+            pooled and their mean is shown. Required when measured.
+        type: raw
   tests:
     description: The netperf tests that make the columns, in order (V(UDP_STREAM) makes two, send and receive).
     type: list
@@ -156,6 +159,21 @@ def columns_of(tests):
     return columns
 
 
+def pooled(figures):
+    """netperf's figures, or a list of them (one per round), as one: every run in order, the mean of all."""
+    rounds = figures if isinstance(figures, list) else [figures or {}]
+    out = {}
+    for one_round in rounds:
+        for test, test_figures in one_round.items():
+            for figure, value in test_figures.items():
+                merged = out.setdefault(test, {}).setdefault(figure, dict(unit=value['unit'], runs=[]))
+                merged['runs'].extend(value.get('runs') or [value['mean']])
+    for test_figures in out.values():
+        for merged in test_figures.values():
+            merged['mean'] = round(sum(merged['runs']) / len(merged['runs']), 2)
+    return out
+
+
 def figure_of(topology, column):
     return (topology.get('figures') or {}).get(column['test'], {}).get(column['figure'])
 
@@ -218,9 +236,11 @@ def markdown(title, context, rows, columns, baseline):
 def chart(title, context, rows, columns):
     """PNG bytes: one panel per unit, a group of bars per column, one bar per measured topology."""
     measured = [r for r in rows if r['status'] == 'measured']
-    panels = [(unit, heading, [c for c in columns if any(r['figures'][c['test']][c['figure']]['unit'] == unit
-                                                          for r in measured)])
-              for unit, heading in CHART_PANELS]
+
+    def in_unit(unit):
+        return [c for c in columns if any(r['figures'][c['test']][c['figure']]['unit'] == unit for r in measured)]
+
+    panels = [(unit, heading, in_unit(unit)) for unit, heading in CHART_PANELS]
     panels = [p for p in panels if p[2]] or [(None, 'no topology was measured', [])]
     figure, axes = pyplot.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.2), dpi=80, squeeze=False)
     width = 0.8 / max(len(measured), 1)
@@ -274,7 +294,7 @@ def main():
                 label=dict(type='str'),
                 status=dict(type='str', required=True, choices=['measured', 'not measured', 'failed']),
                 reason=dict(type='str'),
-                figures=dict(type='dict'),
+                figures=dict(type='raw'),
             )),
             tests=dict(type='list', elements='str', choices=TESTS, default=list(TESTS)),
             baseline=dict(type='str', default='bridge'),
@@ -286,6 +306,11 @@ def main():
     if MATPLOTLIB_ERROR:
         module.fail_json(msg=missing_required_lib('matplotlib'), exception=MATPLOTLIB_ERROR)
     params = module.params
+    for index, topology in enumerate(params['topologies']):
+        if not isinstance(topology.get('figures') or {}, (dict, list)):
+            module.fail_json(msg='topologies[%d] (%s): figures is a %s; give the figures underlay.network.netperf '
+                                 'returned, or a list of them' % (index, topology['name'], type(topology['figures']).__name__))
+        topology['figures'] = pooled(topology.get('figures'))
     columns = columns_of(params['tests'])
     check_input(module, params['topologies'], columns)
     rows = with_ratios(params['topologies'], columns, params['baseline'])

@@ -14,8 +14,10 @@ short_description: Measure the data plane between two network namespaces with ne
 version_added: 0.1.0
 description:
   - Starts C(netserver) in O(server_netns), runs C(netperf) from O(client_netns) against O(server_address) for
-    each test in O(tests), O(repetitions) times for O(seconds) each, stops the C(netserver) it started (also when
-    a test fails) and returns every figure with its mean over the repetitions.
+    each test in O(tests), O(repetitions) times for O(seconds) each, and returns every figure with its mean over
+    the repetitions.
+  - When it ends, also after a failure, it stops every C(netserver) process in O(server_netns) (found by their
+    network namespace), so give it a namespace made for the measurement.
   - The figures are read from netperf's key=value output (C(-k)), never from its human-readable tables, so a
     change of column layout cannot shift a number into the wrong place. A run whose output lacks a figure
     fails and shows what netperf printed.
@@ -120,7 +122,6 @@ netperf_version:
 import math
 import os
 import signal
-import subprocess
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -214,38 +215,57 @@ class Netperf(object):
         rc, out, err = self.module.run_command([self.netperf, '-V'])
         return (out or err).strip()
 
+    def servers(self):
+        """PIDs of the netserver processes in the server's namespace (same /proc/PID/ns/net as /run/netns/NAME)."""
+        wanted = os.stat(os.path.join('/run/netns', self.params['server_netns']))
+        pids = []
+        for entry in os.listdir('/proc'):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(os.path.join('/proc', entry, 'comm')) as comm:
+                    if comm.read().strip() != 'netserver':
+                        continue
+                netns = os.stat(os.path.join('/proc', entry, 'ns', 'net'))
+            except (IOError, OSError):
+                continue  # gone meanwhile, or not ours to read
+            if (netns.st_dev, netns.st_ino) == (wanted.st_dev, wanted.st_ino):
+                pids.append(int(entry))
+        return pids
+
     def start_server(self):
-        # -D: stay in the foreground so the process (and the children it forks per test, same process
-        # group) can be stopped by this module; `ip netns exec` execs netserver itself.
-        return subprocess.Popen([self.ip, 'netns', 'exec', self.params['server_netns'], self.netserver, '-D',
-                                 '-p', str(self.params['port'])],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-
-    def stop_server(self, server):
-        try:
-            os.killpg(server.pid, signal.SIGTERM)
-        except OSError:
-            pass
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-
-    def wait_until_listening(self, server):
-        """netserver listens on the control port; read from its own /proc/PID/net (its namespace), no process."""
+        """netserver daemonises itself (its parent exits once the child runs); then wait until it listens."""
+        rc, out, err = self.module.run_command([self.ip, 'netns', 'exec', self.params['server_netns'], self.netserver,
+                                                '-p', str(self.params['port'])])
+        if rc != 0:
+            raise NetperfError('netserver in %s did not start (exit status %s): %s'
+                               % (self.params['server_netns'], rc, ' '.join((err or out).split())))
         deadline = time.time() + LISTEN_TIMEOUT
         while time.time() < deadline:
-            if server.poll() is not None:
-                raise NetperfError('netserver in %s exited with status %s before listening (is port %s in use there?)'
-                                   % (self.params['server_netns'], server.returncode, self.params['port']))
-            if any(listening(os.path.join('/proc', str(server.pid), 'net', table), self.params['port'])
-                   for table in ('tcp', 'tcp6')):
+            # read from netserver's own /proc/PID/net (its namespace's sockets): no process to start
+            if any(listening(os.path.join('/proc', str(pid), 'net', table), self.params['port'])
+                   for pid in self.servers() for table in ('tcp', 'tcp6')):
                 return
             time.sleep(0.1)
-        raise NetperfError('netserver in %s did not listen on port %s within %d s'
+        raise NetperfError('netserver in %s did not listen on port %s within %d s (is the port in use there?)'
                            % (self.params['server_netns'], self.params['port'], LISTEN_TIMEOUT))
+
+    def stop_servers(self):
+        """Every netserver in the server's namespace: the daemon and the children it forks per test."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            pids = self.servers()
+            for pid in pids:
+                try:
+                    os.kill(pid, sig)
+                except OSError:
+                    pass
+            deadline = time.time() + 5
+            while pids and time.time() < deadline:
+                time.sleep(0.05)
+                pids = self.servers()
+            if not pids:
+                return
+        raise NetperfError('netserver in %s (PIDs %s) did not stop' % (self.params['server_netns'], pids))
 
     def run_once(self, test):
         selectors = sorted(set(selectors_of(test).values()) | {'THROUGHPUT_UNITS'})
@@ -260,15 +280,14 @@ class Netperf(object):
         return parse_keyval(test, out)
 
     def measure(self):
-        server = self.start_server()
         try:
-            self.wait_until_listening(server)
+            self.start_server()
             figures = {}
             for test in self.params['tests']:
                 figures[test] = summarise([self.run_once(test) for dummy in range(self.params['repetitions'])])
             return figures
         finally:
-            self.stop_server(server)
+            self.stop_servers()
 
 
 def main():

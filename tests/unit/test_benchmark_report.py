@@ -57,3 +57,12 @@ def test_table_has_a_row_per_topology_and_says_why_one_was_not_measured():
                                  '| 10000.00 /s (1.00×) |')
     assert lines[header + 3].startswith('| macvlan bridge | 1500.00 Mbit/s (1.50×) |')
     assert lines[header + 4] == '| ipvlan l2 | not measured: no ipvlan driver | — | — | — |'
+
+
+def test_rounds_are_pooled_into_one_mean_with_every_run():
+    rounds = [figures(1.0), figures(2.0), figures(3.0)]
+    merged = report.pooled(rounds)
+    assert merged['TCP_STREAM']['throughput'] == {'unit': 'Mbit/s', 'runs': [1000.0, 2000.0, 3000.0], 'mean': 2000.0}
+    assert merged['UDP_STREAM']['receive']['runs'] == [700.0, 1400.0, 2100.0]
+    assert report.pooled(figures(1.0))['TCP_RR']['throughput']['mean'] == 10000.0
+    assert report.pooled([]) == {} and report.pooled(None) == {}
