@@ -16,7 +16,7 @@ description:
   - Takes the figures of several topologies (each measured with M(underlay.network.netperf), or not measured
     with the reason why) and writes three files into O(dest) - C(results.md), a Markdown table with one row
     per topology and one column per figure, each figure followed by its ratio to the topology named in
-    O(baseline); C(results.json), the same with every repetition; and C(chart.png), a bar chart of the means.
+    O(baseline); C(results.json), the same with every run; and C(chart.png), a bar chart of the same figures.
   - A topology that was not measured (for example because the kernel has no driver for it) keeps its row,
     which says why.
   - Usually runs on the controller (C(delegate_to) C(localhost)), where the chart library is installed.
@@ -71,7 +71,7 @@ options:
         description:
           - The C(figures) that M(underlay.network.netperf) returned, or a list of them (one per round of a
             benchmark that measures every topology in turn, round after round); the runs of all of them are
-            pooled and their mean is shown. Required when measured.
+            pooled. Required when measured.
         type: raw
   tests:
     description: The netperf tests that make the columns, in order (V(UDP_STREAM) makes two, send and receive).
@@ -79,6 +79,14 @@ options:
     elements: str
     choices: [TCP_STREAM, UDP_STREAM, TCP_RR, TCP_CRR, UDP_RR]
     default: [TCP_STREAM, UDP_STREAM, TCP_RR, TCP_CRR, UDP_RR]
+  statistic:
+    description:
+      - Which figure of the pooled runs the table and the chart show, and the ratios compare. V(median) (the
+        default) is not moved by one run that other work on the host slowed down; V(mean) is. The JSON file
+        has both, with the lowest and the highest run.
+    type: str
+    choices: [median, mean]
+    default: median
   baseline:
     description: O(topologies[].name) of the row every ratio is taken against.
     type: str
@@ -160,7 +168,7 @@ def columns_of(tests):
 
 
 def pooled(figures):
-    """netperf's figures, or a list of them (one per round), as one: every run in order, the mean of all."""
+    """netperf's figures, or a list of them (one per round), as one: every run in order, mean, median, min, max."""
     rounds = figures if isinstance(figures, list) else [figures or {}]
     out = {}
     for one_round in rounds:
@@ -170,7 +178,10 @@ def pooled(figures):
                 merged['runs'].extend(value.get('runs') or [value['mean']])
     for test_figures in out.values():
         for merged in test_figures.values():
-            merged['mean'] = round(sum(merged['runs']) / len(merged['runs']), 2)
+            runs = sorted(merged['runs'])
+            middle = len(runs) // 2
+            merged.update(mean=round(sum(runs) / len(runs), 2), min=runs[0], max=runs[-1],
+                          median=round(runs[middle] if len(runs) % 2 else (runs[middle - 1] + runs[middle]) / 2.0, 2))
     return out
 
 
@@ -195,8 +206,9 @@ def check_input(module, topologies, columns):
                                      % (where, column['test'], column['figure']))
 
 
-def with_ratios(topologies, columns, baseline):
-    """The rows as written to results.json: each figure gains ratio_to_<baseline> (null without a baseline)."""
+def with_ratios(topologies, columns, baseline, statistic='median'):
+    """The rows as written to results.json: each figure gains value (its `statistic`) and ratio_to_baseline
+    (of the values; null without a measured baseline)."""
     base = next((t for t in topologies if t['name'] == baseline and t['status'] == 'measured'), None)
     rows = []
     for topology in topologies:
@@ -205,8 +217,9 @@ def with_ratios(topologies, columns, baseline):
         if topology['status'] == 'measured':
             for column in columns:
                 figure = dict(figure_of(topology, column))
-                base_mean = figure_of(base, column)['mean'] if base else None
-                figure['ratio_to_baseline'] = round(figure['mean'] / base_mean, 2) if base_mean else None
+                figure['value'] = figure[statistic]
+                base_value = figure_of(base, column)[statistic] if base else None
+                figure['ratio_to_baseline'] = round(figure['value'] / base_value, 2) if base_value else None
                 row['figures'].setdefault(column['test'], {})[column['figure']] = figure
         rows.append(row)
     return rows
@@ -214,14 +227,14 @@ def with_ratios(topologies, columns, baseline):
 
 def cell(figure):
     ratio = figure['ratio_to_baseline']
-    return '%.2f %s (%s)' % (figure['mean'], figure['unit'], '%.2f×' % ratio if ratio is not None else 'no baseline')
+    return '%.2f %s (%s)' % (figure['value'], figure['unit'], '%.2f×' % ratio if ratio is not None else 'no baseline')
 
 
-def markdown(title, context, rows, columns, baseline):
+def markdown(title, context, rows, columns, baseline, statistic='median'):
     lines = ['# %s' % title, '']
     for key, value in context.items():
         lines.append('- %s: %s' % (key, value))
-    lines += ['- each figure: the mean over the repetitions, then its ratio to %s' % baseline, '',
+    lines += ['- each figure: the %s of its runs, then its ratio to %s' % (statistic, baseline), '',
               '| topology | %s |' % ' | '.join(c['header'] for c in columns),
               '|---|%s' % ('---|' * len(columns))]
     for row in rows:
@@ -247,9 +260,9 @@ def chart(title, context, rows, columns):
     for axis, (unit, heading, panel_columns) in zip(axes[0], panels):
         axis.set_title(heading, fontsize=10)
         for index, row in enumerate(measured):
-            means = [row['figures'][c['test']][c['figure']]['mean'] for c in panel_columns]
+            values = [row['figures'][c['test']][c['figure']]['value'] for c in panel_columns]
             positions = [i + (index - (len(measured) - 1) / 2.0) * width for i in range(len(panel_columns))]
-            axis.bar(positions, means, width, label=row['label'], color='C%d' % (index % 10))
+            axis.bar(positions, values, width, label=row['label'], color='C%d' % (index % 10))
         axis.set_xticks(range(len(panel_columns)))
         axis.set_xticklabels([c['header'].replace(' ', '\n') for c in panel_columns], fontsize=8)
         axis.tick_params(axis='y', labelsize=8)
@@ -298,6 +311,7 @@ def main():
             )),
             tests=dict(type='list', elements='str', choices=TESTS, default=list(TESTS)),
             baseline=dict(type='str', default='bridge'),
+            statistic=dict(type='str', default='median', choices=['median', 'mean']),
             context=dict(type='dict', default={}),
             title=dict(type='str', default='Data plane: bridge vs macvlan vs ipvlan'),
         ),
@@ -313,10 +327,10 @@ def main():
         topology['figures'] = pooled(topology.get('figures'))
     columns = columns_of(params['tests'])
     check_input(module, params['topologies'], columns)
-    rows = with_ratios(params['topologies'], columns, params['baseline'])
-    text = markdown(params['title'], params['context'], rows, columns, params['baseline'])
+    rows = with_ratios(params['topologies'], columns, params['baseline'], params['statistic'])
+    text = markdown(params['title'], params['context'], rows, columns, params['baseline'], params['statistic'])
     document = dict(title=params['title'], context=params['context'], baseline=params['baseline'],
-                    columns=columns, topologies=rows)
+                    statistic=params['statistic'], columns=columns, topologies=rows)
     files = dict(markdown=os.path.join(params['dest'], 'results.md'),
                  json=os.path.join(params['dest'], 'results.json'),
                  chart=os.path.join(params['dest'], 'chart.png'))

@@ -21,8 +21,8 @@ def figures(scale):
 
 TESTS = ['TCP_STREAM', 'UDP_STREAM', 'TCP_RR']
 ROWS = [
-    {'name': 'bridge', 'label': 'bridge', 'status': 'measured', 'figures': figures(1.0)},
-    {'name': 'macvlan_bridge', 'label': 'macvlan bridge', 'status': 'measured', 'figures': figures(1.5)},
+    {'name': 'bridge', 'label': 'bridge', 'status': 'measured', 'figures': report.pooled(figures(1.0))},
+    {'name': 'macvlan_bridge', 'label': 'macvlan bridge', 'status': 'measured', 'figures': report.pooled(figures(1.5))},
     {'name': 'ipvlan_l2', 'label': 'ipvlan l2', 'status': 'not measured', 'reason': 'no ipvlan driver'},
 ]
 
@@ -59,10 +59,23 @@ def test_table_has_a_row_per_topology_and_says_why_one_was_not_measured():
     assert lines[header + 4] == '| ipvlan l2 | not measured: no ipvlan driver | — | — | — |'
 
 
-def test_rounds_are_pooled_into_one_mean_with_every_run():
-    rounds = [figures(1.0), figures(2.0), figures(3.0)]
+def test_rounds_are_pooled_with_mean_median_and_spread():
+    rounds = [figures(1.0), figures(2.0), figures(9.0)]
     merged = report.pooled(rounds)
-    assert merged['TCP_STREAM']['throughput'] == {'unit': 'Mbit/s', 'runs': [1000.0, 2000.0, 3000.0], 'mean': 2000.0}
-    assert merged['UDP_STREAM']['receive']['runs'] == [700.0, 1400.0, 2100.0]
-    assert report.pooled(figures(1.0))['TCP_RR']['throughput']['mean'] == 10000.0
+    assert merged['TCP_STREAM']['throughput'] == {'unit': 'Mbit/s', 'runs': [1000.0, 2000.0, 9000.0], 'mean': 4000.0,
+                                                  'median': 2000.0, 'min': 1000.0, 'max': 9000.0}
+    assert merged['UDP_STREAM']['receive']['runs'] == [700.0, 1400.0, 6300.0]
+    assert report.pooled(rounds[:2])['TCP_RR']['throughput']['median'] == 15000.0  # even count: between the two
+    assert report.pooled(figures(1.0))['TCP_RR']['throughput']['median'] == 10000.0
     assert report.pooled([]) == {} and report.pooled(None) == {}
+
+
+def test_the_statistic_decides_the_figures_and_the_ratios():
+    columns = report.columns_of(TESTS)
+    slow_round = dict(ROWS[1], figures=report.pooled([figures(1.5), figures(1.5), figures(0.3)]))
+    by_median = report.with_ratios([ROWS[0], slow_round], columns, 'bridge', 'median')
+    by_mean = report.with_ratios([ROWS[0], slow_round], columns, 'bridge', 'mean')
+    assert by_median[1]['figures']['TCP_STREAM']['throughput']['ratio_to_baseline'] == 1.5
+    assert by_mean[1]['figures']['TCP_STREAM']['throughput']['ratio_to_baseline'] == 1.1
+    assert '- each figure: the mean of its runs, then its ratio to bridge' in report.markdown(
+        't', {}, by_mean, columns, 'bridge', 'mean')
