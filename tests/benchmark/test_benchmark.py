@@ -147,13 +147,13 @@ def test_check_mode_builds_nothing_and_writes_nothing(output_dir):
     assert os.listdir(output_dir) == []
 
 
-def test_a_failing_topology_is_a_row_that_says_what_failed_and_is_removed_every_round(output_dir):
-    # the server's address outside the client's subnet: netperf cannot reach it; two rounds
+def test_a_failing_topology_is_a_row_that_says_what_failed_and_is_removed(output_dir):
+    # the server's address outside the client's subnet: netperf cannot reach it
     run = benchmark(output_dir, '-e', '{"benchmark_topologies": ["bridge"], "benchmark_tests": ["TCP_RR"]}',
-                    '-e', 'benchmark_server_address=198.19.250.2', '-e', 'benchmark_repetitions=2')
+                    '-e', 'benchmark_server_address=198.19.250.2')
     assert run.returncode != 0, run.stdout
     assert 'not measured because of a failure' in run.stdout, run.stdout
-    assert run.stdout.count('Remove the topology') == 2, run.stdout
+    assert 'Remove the topology' in run.stdout, run.stdout
     with open(os.path.join(output_dir, 'results.md'), encoding='utf-8') as md:
         header, rows = table(md.read())
     assert header == ['topology', 'TCP_RR']
