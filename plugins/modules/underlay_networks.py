@@ -59,7 +59,7 @@ options:
       vlan_id:
         description:
           - 802.1Q VLAN id, 1-4094. The containers and the shim then sit on the VLAN sub-interface
-            C(<parent>.<vlan_id>) (seed 002's C(eth0.50)), which the role creates. Leave it out for an untagged
+            C(<parent>.<vlan_id>) (for example C(eth0.50)), which the role creates. Leave it out for an untagged
             network.
         type: int
       subnet:
@@ -81,7 +81,7 @@ options:
       shim_address_reserved:
         description:
           - Set to V(true) when O(networks[].shim_address) lies inside O(networks[].ip_range) but is kept out of
-            container allocation by other means, as seed 000 does with Docker's C(--aux-address host=...).
+            container allocation by other means, such as Docker's C(--aux-address host=...).
         type: bool
         default: false
       shim_name:
@@ -110,7 +110,7 @@ options:
       docker:
         description:
           - Makes this a Docker network (an empty dictionary will do). The role then creates the Docker
-            network with O(networks[].shim_address) reserved as its aux address C(host) (seed 000), unless it
+            network with O(networks[].shim_address) reserved as its aux address C(host), unless it
             exists already; an existing one fills in every field the definition leaves out (driver, parent,
             subnet, gateway, ip_range, mode, and shim_address from its aux address C(host)), and a field both
             give must agree.
@@ -132,7 +132,7 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Seed 000 - a Docker macvlan network on eth0 and the host's side of it
+- name: A Docker macvlan network on eth0 and the host's side of it
   underlay.network.underlay_networks:
     networks:
       - name: mynet
@@ -144,7 +144,7 @@ EXAMPLES = r'''
         shim_address_reserved: true
   register: plan
 
-- name: Seed 002 - one network per VLAN of a trunk
+- name: One network per VLAN of a trunk
   underlay.network.underlay_networks:
     networks:
       - {name: macvlan50, parent: eth0, vlan_id: 50, subnet: 198.18.50.0/24, gateway: 198.18.50.1,
