@@ -18,7 +18,7 @@ options:
       - Name of the link in O(netns), at most 15 characters.
       - Together with O(netns) this is the link's identity. A link created from a parent in another
         namespace is created straight into O(netns) under this name, so it may reuse a name the parent's
-        namespace already has (seed 000 names the child C(eth0) inside C(net1)).
+        namespace already has (a container's C(eth0) inside C(net1), made from the host's C(eth0)).
     type: str
   parent:
     description:

@@ -62,7 +62,7 @@ options:
   aux_addresses:
     description:
       - Addresses Docker must never give a container (C(--aux-address name=address)). The role reserves the
-        host's shim address under the name C(host), as seed 000 does.
+        host's shim address under the name C(host), so no container is ever given it.
     type: dict
   subnets:
     description:
@@ -104,7 +104,7 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Seed 000 - a macvlan network whose aux address keeps the host's shim address out of Docker's hands
+- name: A macvlan network whose aux address keeps the host's shim address out of Docker's hands
   underlay.network.docker_network:
     name: macvlan
     parent: eth0

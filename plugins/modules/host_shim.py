@@ -88,7 +88,7 @@ requirements:
 '''
 
 EXAMPLES = r'''
-- name: Seed 000 - the host reaches the containers of the Docker macvlan network on eth0
+- name: The host reaches the containers of the Docker macvlan network on eth0
   underlay.network.host_shim:
     name: mynet-shim
     parent: eth0

@@ -53,7 +53,7 @@ options:
 '''
 
 EXAMPLES = r'''
-- name: Seed 000 - an ipvlan l2 child in ns1
+- name: An ipvlan l2 child of eth0 in namespace ns1
   underlay.network.ipvlan_link:
     name: eth0
     parent: eth0

@@ -48,7 +48,7 @@ options:
 '''
 
 EXAMPLES = r'''
-- name: Seed 000 - a macvlan child of eth0 that lives in net1 as eth0
+- name: A container's eth0 - a macvlan child of the host's eth0, inside namespace net1
   underlay.network.macvlan_link:
     name: eth0
     parent: eth0

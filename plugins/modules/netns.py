@@ -41,7 +41,7 @@ requirements:
 '''
 
 EXAMPLES = r'''
-- name: Seed 000 - two namespaces that stand in for containers
+- name: Two namespaces that stand in for containers
   underlay.network.netns:
     name: "{{ item }}"
   loop: [net1, net2]

@@ -63,7 +63,7 @@ options:
 '''
 
 EXAMPLES = r'''
-- name: Seed 000 - VLAN 10 and 20 on a trunk
+- name: VLAN 10 and 20 on a trunk
   underlay.network.vlan_link:
     parent: eth0
     vlan_id: "{{ item }}"

@@ -159,8 +159,9 @@ def changed_per_play(stdout):
     return [len(re.findall(r'^changed: \[', play, flags=re.M)) for play in plays]
 
 
-# Seed 000's MACVLAN section: the host's own address on its NIC (172.28.252.45/20 there) and two
-# containers whose eth0 is a bridge-mode macvlan child of that NIC.
+# The scene most tests start from (the names say "seed000" after the project's first design example):
+# a host with its own address on its NIC, and two containers whose eth0 is a bridge-mode macvlan
+# child of that NIC, in the same /20. Without a shim the host cannot reach them.
 SEED000_HOST_IP = '198.18.252.45'
 SEED000_CONTAINERS = (('net1', '198.18.248.10'), ('net2', '198.18.248.9'))
 

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Docker macvlan networks end to end: a real dockerd (vfs), busybox containers, real packets, the role.
 
-Docker's parent and the host's shim live in the root namespace, so (LAB.md, section 4) the engine
+Docker's parent and the host's shim live in the root namespace, so the engine
 fixture first adds `unreachable` routes for 198.18.0.0/15 and 2001:db8::/32 and removes them at the end:
 nothing of the lab's can leave through eth0, and the shim's more specific routes still win. dockerd runs
 with its own data root and socket under /tmp, without docker0, iptables or masquerading.

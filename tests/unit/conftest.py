@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Make `ansible_collections.underlay.network` importable under plain pytest.
+"""Make `ansible_collections.underlay.network` importable under plain pytest, as under ansible-test units.
 
 `ansible-test units` already puts the collection on sys.path. Plain pytest does not: the
 repository root is the collection root, so we add the tree that holds an
@@ -37,6 +37,18 @@ def _collections_path():
 _PATH = _collections_path()
 if _PATH is not None and _PATH not in sys.path:
     sys.path.insert(0, _PATH)
+
+
+def _install_collection_loader():
+    """Ansible's collection loader, as ansible-test units installs it before any test imports: plugins
+    loaded by name (connection_loader.get('underlay.network.netns')) need the collection's metadata."""
+    from ansible.utils.collection_loader import AnsibleCollectionConfig
+    if AnsibleCollectionConfig.collection_finder is None and _PATH is not None:
+        from ansible.plugins.loader import init_plugin_loader
+        init_plugin_loader([_PATH])
+
+
+_install_collection_loader()
 
 
 @pytest.fixture

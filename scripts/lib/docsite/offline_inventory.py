@@ -16,11 +16,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import os
-import subprocess
 import sys
 import zlib
+
+import ansible
 
 # Pages of the Ansible docs that antsibull-docs' generated pages refer to by label.
 APPENDIX_LABELS = {
@@ -33,11 +33,25 @@ PLUGIN_TYPES = ('module', 'connection', 'lookup', 'filter', 'test', 'callback', 
 
 
 def builtin_plugins(plugin_type):
-    """The ansible.builtin plugins of one type, as the installed ansible-doc lists them."""
-    ansible_doc = os.path.join(os.path.dirname(sys.executable), 'ansible-doc')
-    out = subprocess.run([ansible_doc, '--list', '--json', '-t', plugin_type, 'ansible.builtin'],
-                         capture_output=True, text=True, check=True).stdout
-    return sorted(json.loads(out))
+    """The documented ansible.builtin plugins of one type, from the installed ansible-core's files:
+    modules/*.py, plugins/<type>/*.py, and one YAML doc file per filter and test."""
+    base = os.path.dirname(ansible.__file__)
+    if plugin_type == 'module':
+        directory, suffix = os.path.join(base, 'modules'), '.py'
+    else:
+        directory = os.path.join(base, 'plugins', plugin_type)
+        suffix = '.yml' if plugin_type in ('filter', 'test') else '.py'
+    names = [name[:-len(suffix)] for name in os.listdir(directory)
+             if name.endswith(suffix) and not name.startswith('_') and documented(os.path.join(directory, name))]
+    return sorted('ansible.builtin.' + name for name in names)
+
+
+def documented(path):
+    """A plugin has a page when it has docs: a YAML doc file, or DOCUMENTATION in its Python file."""
+    if path.endswith('.yml'):
+        return True
+    with open(path) as stream:
+        return 'DOCUMENTATION' in stream.read()
 
 
 def entries():

@@ -9,11 +9,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
 from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
@@ -310,32 +305,6 @@ def test_shim_named_like_another_networks_parent():
     fails([net(), net(name='b', parent='eth1', ip_range='198.18.244.0/24', shim_address='198.18.255.253',
                       shim_name='eth0')],
           'b', 'shim_name', "shim_name 'eth0' is the parent of another network")
-
-
-# ---------------------------------------------------------------- the module
-
-MODULE = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'plugins', 'modules', 'underlay_networks.py')
-
-
-def run(networks):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    proc = subprocess.run([sys.executable, MODULE], input=json.dumps({'ANSIBLE_MODULE_ARGS': {'networks': networks}}),
-                          capture_output=True, text=True, env=env, check=False)
-    return proc.returncode, json.loads(proc.stdout)
-
-
-def test_module_reports_the_plan_never_changed():
-    rc, result = run([net()])
-    assert rc == 0 and result['changed'] is False, result
-    assert result['networks'][0]['shim_name'] == 'mynet-shim' and result['drivers'] == ['macvlan']
-    assert set(result['pyroute2']) == {'available', 'version'}
-
-
-def test_module_failure_names_network_field_and_value():
-    rc, result = run([net(), net(name='bad', parent='eth1', ip_range='198.18.240.0/24', shim_address='198.18.240.9')])
-    assert rc == 1 and result['failed'], result
-    assert result['network'] == 'bad' and result['field'] == 'ip_range' and result['value'] == '198.18.240.0/24'
-    assert result['msg'].startswith("network 'bad': ip_range 198.18.240.0/24 contains the gateway 198.18.240.1")
 
 
 # ---------------------------------------------------------------- Docker networks
