@@ -100,8 +100,8 @@ class Applier:
         if spec.netns != spec.parent_netns:
             if spec.name in parent_snapshot.links:
                 # Kernels before 6.2 check the name in the parent's namespace even when the link is created
-                # elsewhere, so seed 000's eth0-inside-net1 is made as the seed does it: a temporary name
-                # next to the parent, then moved and renamed in one request.
+                # elsewhere, so a child named like a link there (eth0 inside a container) is made under a
+                # temporary name next to the parent, then moved and renamed in one request.
                 name = 'ultmp%s' % binascii.hexlify(os.urandom(5)).decode()
                 self._moves.append((spec, name))
             else:

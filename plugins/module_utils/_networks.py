@@ -450,7 +450,7 @@ def one_per_parent_message(name, parent, others):
     """Docker's one-network-per-parent rule, explained with the VLAN way out (validation and docker_network)."""
     return ("Docker takes one macvlan or ipvlan network per parent interface, and network%s %s already use%s "
             "'%s' (Docker's words: 'network ... is already using parent interface %s'). Put network '%s' on a VLAN of "
-            "its own instead: vlan_id: 10 makes its parent %s.10, as in seed 000; or give it another NIC"
+            "its own instead: vlan_id: 10 makes its parent %s.10; or give it another NIC"
             % ('s' if len(others) > 1 else '', ', '.join("'%s'" % o for o in others), '' if len(others) > 1 else 's',
                parent, parent, name, parent.split('.')[0]))
 
