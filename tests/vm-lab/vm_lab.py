@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import image
+import layout
 
 MGMT_PREFIX = "198.19.254"
 MGMT_GATEWAY = f"{MGMT_PREFIX}.254"
@@ -74,12 +75,14 @@ class Guest:
             os.kill(pid, 0)
         except ProcessLookupError:
             return False
-        # a zombie or a recycled pid is not our kernel (before its exec the process is `ip netns exec`)
+        # A zombie or a recycled pid is not our kernel. Before its exec the process is `ip netns exec`;
+        # after it, UML rewrites its own argv into one line: look for our umid either way.
         try:
-            return f"umid={self.name}".encode() in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") and \
-                Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             return False
+        return bool(re.search(rb"(^|[\0 ])umid=" + re.escape(self.name.encode()) + rb"([\0 ]|$)", cmdline)) and \
+            not _gone(pid)
 
     def kernel_command_line(self):
         mac = f"02:00:c6:12:{self.number:02x}"
@@ -387,6 +390,7 @@ USAGE = """usage: scripts/vm-lab [--lab NAME] COMMAND
   status              one line per guest, its name first
   down                remove the lab: kernels, namespace, links, /tmp/NAME
   image               build (or find) the cached guest image and print its directory
+  layout KIND         per guest, as JSON, what a scenario of KIND (macvlan, ipvlan, vlan) puts on it
 NAME (default vml, or $VM_LAB_NAME) prefixes every lab object: namespace NAME-sw, /tmp/NAME, guests NAME-gN."""
 
 
@@ -420,6 +424,8 @@ def main(argv):
             print("\n".join(lab.status()) or f"lab {lab.name}: no guests")
         elif command == "down" and not args:
             lab.down()
+        elif command == "layout" and len(args) == 1:
+            print(json.dumps(layout.layout(lab.name, [g.number for g in lab.guests], args[0])))
         elif command == "image" and not args:
             built = image.ensure_image()
             print(built.directory)
@@ -427,7 +433,7 @@ def main(argv):
         else:
             print(USAGE, file=sys.stderr)
             return 2
-    except (LabError, image.ImageError) as error:
+    except (LabError, image.ImageError, ValueError) as error:
         print(f"vm-lab: {error}", file=sys.stderr)
         return 1
     return 0
