@@ -5,9 +5,9 @@ One lab is a name (``vml`` by default; every object of the lab carries it):
     <name>-sw        network namespace on this machine: the lab's switch. It holds
                        br0    the data bridge (no VLAN filtering: a trunk, tagged frames pass as they are)
                        mgmt   the management bridge, 198.19.254.254/24 (the SSH path's end)
-                     and per guest N two veth pairs, g<N>d-p<N>d (data) and g<N>m-p<N>m (management):
-                     the guest's UML kernel sends and receives on g<N>*, p<N>* are ports of the bridges.
-                     Every guest's linux.uml process runs inside this namespace.
+                     and per guest N two tap devices, g<N>d (a port of br0) and g<N>m (of mgmt): the
+                     guest's NICs, opened by its UML kernel (vector transport "tap"). Every guest's
+                     linux.uml process runs inside this namespace.
     /tmp/<name>/     state.json, ssh_config, known_hosts, inventory.yml, per guest a copy-on-write disk
                      layer (<guest>.cow over the cached image), a console log and UML's pid/mconsole dir.
 
@@ -59,8 +59,7 @@ class Guest:
         self.address = f"{MGMT_PREFIX}.{10 + number}"
         self.cow = lab.directory / f"{self.name}.cow"
         self.console = lab.directory / f"{self.name}.console"
-        self.data_wire, self.data_port = f"g{number}d", f"p{number}d"
-        self.mgmt_wire, self.mgmt_port = f"g{number}m", f"p{number}m"
+        self.data_wire, self.mgmt_wire = f"g{number}d", f"g{number}m"  # tap devices in the switch namespace
 
     # -- the process -----------------------------------------------------------------------
     @property
@@ -90,8 +89,9 @@ class Guest:
             f"mem={GUEST_MEMORY}", f"umid={self.name}", f"uml_dir={self.lab.directory}",
             # the guest's own disk layer over the shared, read-only image
             f"ubd0={self.cow},{self.lab.image.root_img}", "root=/dev/ubda", "rw",
-            f"vec0:transport=raw,ifname={self.data_wire},mac={mac}:01",
-            f"vec1:transport=raw,ifname={self.mgmt_wire},mac={mac}:fe",
+            # gro=1: the host hands the tap GSO frames (TCP from the SSH proxy); the guest must take them
+            f"vec0:transport=tap,ifname={self.data_wire},mac={mac}:01,gro=1",
+            f"vec1:transport=tap,ifname={self.mgmt_wire},mac={mac}:fe,gro=1",
             "con=null", "con0=null,fd:1",  # the console goes to the log file
             f"systemd.hostname={self.name}",
             f"ip={self.address}:::255.255.255.0::mgmt0:off",  # systemd-network-generator -> networkd
@@ -282,18 +282,16 @@ class Lab:
             _run(*sh, "link", "set", bridge, "up")
 
     def _wire(self, guest):
+        """The guest's two NICs: tap devices in the switch namespace, ports of their bridges.
+
+        Tap, not a veth with UML's raw socket: a packet socket gets received frames with the 802.1Q tag
+        taken off (the kernel keeps it aside), so a guest on a raw socket never sees its VLANs; a tap
+        hands the guest each frame as it was on the wire."""
         sh = ["ip", "-n", self.switch]
-        for wire, port, bridge in ((guest.data_wire, guest.data_port, "br0"),
-                                   (guest.mgmt_wire, guest.mgmt_port, "mgmt")):
-            if _run(*sh, "link", "show", wire, check=False).returncode == 0:
-                continue
-            _run(*sh, "link", "add", wire, "type", "veth", "peer", "name", port)
-            _run(*sh, "link", "set", port, "master", bridge, "up")
-            _run(*sh, "link", "set", wire, "up")
-            # UML reads whole frames from its raw socket: no segmentation offload on its wires
-            for link in (wire, port):
-                _run("ip", "netns", "exec", self.switch, "ethtool", "-K", link,
-                     "tso", "off", "gso", "off", "gro", "off", "tx", "off", check=False)
+        for tap, bridge in ((guest.data_wire, "br0"), (guest.mgmt_wire, "mgmt")):
+            if _run(*sh, "link", "show", tap, check=False).returncode != 0:
+                _run(*sh, "tuntap", "add", "dev", tap, "mode", "tap")
+            _run(*sh, "link", "set", tap, "master", bridge, "up")
 
     def _write_ssh_files(self):
         (self.directory / "cp").mkdir(mode=0o700, exist_ok=True)
