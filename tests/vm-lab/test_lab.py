@@ -4,15 +4,15 @@ import json
 
 import pytest
 
-LAB_LINKS = ("eth0.30", "eth0.31")
+VLAN31_NETNS = "vmltest31"  # a namespace on the second guest that only VLAN 31 reaches
 
 
 @pytest.fixture
 def vlan_links(lab):
     yield
     for guest in lab.guests:  # the guests are shared by the session's tests: leave them as found
-        for link in LAB_LINKS:
-            guest.ssh("ip", "link", "del", link, check=False)
+        guest.ssh("ip", "netns", "del", VLAN31_NETNS, check=False)
+        guest.ssh("ip", "link", "del", "eth0.30", check=False)
         guest.ssh("ip", "addr", "flush", "dev", "eth0", check=False)
 
 
@@ -24,17 +24,29 @@ def test_tagged_frames_cross_the_switch_and_stay_in_their_vlan(lab, vlan_links):
             ip addr replace 198.18.200.{number}/24 dev eth0
             ip link add link eth0 name eth0.30 type vlan id 30
             ip addr add 198.18.230.{number}/24 dev eth0.30
-            ip link set dev eth0.30 up
-            ip link add link eth0 name eth0.31 type vlan id 31
-            ip link set dev eth0.31 up""")
-    # VLAN 31 of the second guest has an address of VLAN 30's subnet: only a tag that got lost on the way
-    # (or a switch that mixed the VLANs up) would let the first guest reach it over VLAN 30
-    second.ssh("ip", "addr", "add", "198.18.230.9/24", "dev", "eth0.31")
+            ip link set dev eth0.30 up""")
+    # Behind VLAN 31 of the second guest, in a namespace of its own, an address of VLAN 30's subnet: only
+    # a tag lost on the way (or a switch that mixed the VLANs up) would let the first guest reach it.
+    second.ssh("sh", "-c", f"""set -e
+        ip netns add {VLAN31_NETNS}
+        ip link add link eth0 name eth0.31 netns {VLAN31_NETNS} type vlan id 31
+        ip -n {VLAN31_NETNS} addr add 198.18.230.9/24 dev eth0.31
+        ip -n {VLAN31_NETNS} link set dev eth0.31 up""")
     received_before = rx_packets(second, "eth0.30")
     assert first.ssh("ping", "-c", "2", "-W", "2", "198.18.230.2", check=False).returncode == 0, "no VLAN 30 path"
     assert rx_packets(second, "eth0.30") >= received_before + 2, "the pings did not arrive through VLAN 30"
     assert first.ssh("ping", "-c", "2", "-W", "2", "198.18.200.2", check=False).returncode == 0, "no untagged path"
     assert first.ssh("ping", "-c", "2", "-W", "1", "198.18.230.9", check=False).returncode != 0, "VLAN 31 leaked into 30"
+    # ... and VLAN 31 itself works: the first guest reaches the namespace once it is on VLAN 31 too
+    first.ssh("sh", "-c", """set -e
+        ip link add link eth0 name eth0.31 type vlan id 31
+        ip addr add 198.18.231.1/24 dev eth0.31
+        ip link set dev eth0.31 up""")
+    second.ssh("ip", "-n", VLAN31_NETNS, "addr", "add", "198.18.231.9/24", "dev", "eth0.31")
+    try:
+        assert first.ssh("ping", "-c", "2", "-W", "2", "198.18.231.9", check=False).returncode == 0, "no VLAN 31 path"
+    finally:
+        first.ssh("ip", "link", "del", "eth0.31", check=False)
 
 
 def rx_packets(guest, link):

@@ -20,6 +20,7 @@ between the root namespace and the lab.
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -123,13 +124,19 @@ class Guest:
             _wait_gone(pid, 10)
 
     # -- over SSH ----------------------------------------------------------------------------
-    def ssh_argv(self, *command, connect_timeout=10, shared=True):
-        """ssh's argv for COMMAND on this guest; shared=False bypasses the master connection."""
+    def ssh_argv(self, *command, connect_timeout=10, shared=True, quote=True):
+        """ssh's argv for COMMAND on this guest.
+
+        quote=True keeps COMMAND an argv (ssh itself joins its words into one line for the guest's
+        shell: `sh -c 'a; b'` would lose its quotes); quote=False is ssh's own behaviour (the CLI).
+        shared=False bypasses the master connection."""
         options = [] if shared else ["-o", "ControlPath=none"]
-        return ["ssh", "-F", self.lab.ssh_config, "-o", f"ConnectTimeout={connect_timeout}", *options, self.name,
-                "--", *command]
+        line = [shlex.join(command)] if quote else list(command)
+        return ["ssh", "-F", str(self.lab.ssh_config), "-o", f"ConnectTimeout={connect_timeout}", *options,
+                self.name, "--", *line]
 
     def ssh(self, *command, check=True, timeout=120):
+        """Runs the argv COMMAND on the guest as root; the completed process (stdout, stderr as text)."""
         result = subprocess.run(self.ssh_argv(*command), capture_output=True, text=True, timeout=timeout)
         if check and result.returncode != 0:
             raise LabError(f"{self.name}: {' '.join(command)} failed ({result.returncode}): "
@@ -221,7 +228,10 @@ class Lab:
     @property
     def image(self):
         if self._image is None:
-            self._image = image.Image(self.state["image"]) if "image" in self.state else image.ensure_image()
+            # the image the guests were booted from (their COW layers sit on it), else the current recipe's
+            booted_from = self.state.get("image")
+            self._image = image.Image(booted_from) if booted_from and Path(booted_from).is_dir() \
+                else image.ensure_image()
         return self._image
 
     @property
@@ -248,8 +258,7 @@ class Lab:
                            f"run 'scripts/vm-lab down' first to have {count}")
         self.directory.mkdir(mode=0o700, exist_ok=True)
         build_start = time.monotonic()
-        self._image = image.ensure_image()
-        self.state.update(image=str(self._image.directory), guests=count)
+        self.state.update(image=str(self.image.directory), guests=count)
         self.state.setdefault("timings", {})["image_seconds"] = round(time.monotonic() - build_start, 1)
         self.save()
         self._write_ssh_files()
@@ -369,7 +378,6 @@ class Lab:
             # whatever still runs in our namespace is ours (a kernel not in state.json, a proxy)
             for pid in _run("ip", "netns", "pids", self.switch, check=False).stdout.split():
                 try:
-                    os.killpg(int(pid), signal.SIGKILL) if os.getpgid(int(pid)) == int(pid) else None
                     os.kill(int(pid), signal.SIGKILL)
                 except ProcessLookupError:
                     pass
@@ -413,7 +421,7 @@ def main(argv):
             print(lab.inventory_file)
         elif command == "ssh" and len(args) >= 2:
             guest = lab.guest(args[0])
-            return subprocess.run(guest.ssh_argv(*args[1:])).returncode
+            return subprocess.run(guest.ssh_argv(*args[1:], quote=False)).returncode  # as ssh does
         elif command == "reboot" and len(args) == 1:
             times = lab.reboot(args[0])
             print(f"vm-lab: {args[0]} rebooted: halted in {times['halt_seconds']} s, SSH again after "
