@@ -53,6 +53,12 @@ def recap_changed(stdout, host):
     return int(found.group(1))
 
 
+def role_check(lab, guest, role, variables):
+    """Applies ROLE to GUEST in check mode; returns how many tasks said they would change."""
+    extra = json.dumps(dict(variables, vm_lab_role=role, vm_lab_target=guest.name))
+    return recap_changed(ansible_playbook(lab, "role.yml", "--check", "-e", extra), guest.name)
+
+
 def role_twice(lab, guest, role, variables):
     """Applies ROLE to GUEST twice; returns (changed on the first run, changed on the second)."""
     extra = json.dumps(dict(variables, vm_lab_role=role, vm_lab_target=guest.name))

@@ -1,6 +1,6 @@
 """kernel_modules on a systemd guest: loads ipvlan and 8021q with modprobe, writes modules-load.d, and
 after a power cycle systemd-modules-load has loaded them at boot."""
-from conftest import role_twice
+from conftest import role_check, role_twice
 
 MODULES = ("ipvlan", "8021q")
 
@@ -14,8 +14,14 @@ def test_modules_are_loaded_now_and_by_systemd_at_the_next_boot(lab):
     guest.ssh("modprobe", "-r", *MODULES, "macvlan")  # a clean start, whatever ran before on this guest
     guest.ssh("rm", "-f", "/etc/modules-load.d/underlay-network.conf")
     assert not loaded(guest) & set(MODULES)
+    drivers = {"kernel_modules_drivers": list(MODULES)}
 
-    changed = role_twice(lab, guest, "kernel_modules", {"kernel_modules_drivers": list(MODULES)})
+    # check mode: modprobe --dry-run, the file planned; nothing loaded, nothing written
+    assert role_check(lab, guest, "kernel_modules", drivers) >= 2
+    assert not loaded(guest) & set(MODULES)
+    assert guest.ssh("test", "-e", "/etc/modules-load.d/underlay-network.conf", check=False).returncode == 1
+
+    changed = role_twice(lab, guest, "kernel_modules", drivers)
     assert changed[0] >= 2 and changed[1] == 0, changed  # modprobe + the file; then nothing
     assert loaded(guest) >= set(MODULES)
     listed = guest.ssh("grep", "-v", "^#", "/etc/modules-load.d/underlay-network.conf").stdout.split()

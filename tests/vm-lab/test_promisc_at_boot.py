@@ -1,7 +1,7 @@
 """promisc on a systemd guest through real systemctl: the flag is set now, and after a power cycle the
 template unit underlay-promisc@eth0.service has set it at boot; turned off, it stays off after the
 next power cycle too."""
-from conftest import role_twice
+from conftest import role_check, role_twice
 
 UNIT = "underlay-promisc@eth0.service"
 
@@ -19,8 +19,14 @@ def unit(guest, *properties):
 def test_promiscuous_mode_is_set_by_the_unit_at_boot_and_off_survives_a_reboot_too(lab):
     guest = lab.guests[1]
     assert not promiscuous(guest), "a fresh guest's data NIC is not promiscuous"
+    on = {"promisc_interfaces": ["eth0"], "promisc_state": "on"}
 
-    changed = role_twice(lab, guest, "promisc", {"promisc_interfaces": ["eth0"], "promisc_state": "on"})
+    # check mode on a host that has never seen the unit: says what it would change, changes nothing
+    assert role_check(lab, guest, "promisc", on) >= 3  # flag, unit file, enable
+    assert not promiscuous(guest)
+    assert guest.ssh("systemctl", "cat", UNIT, check=False).returncode != 0, "check mode installed the unit"
+
+    changed = role_twice(lab, guest, "promisc", on)
     assert changed[0] >= 3 and changed[1] == 0, changed  # flag, unit file, enable; then nothing
     assert promiscuous(guest)
     assert guest.ssh("systemctl", "is-enabled", UNIT).stdout.strip() == "enabled"

@@ -5,9 +5,9 @@ One lab is a name (``vml`` by default; every object of the lab carries it):
     <name>-sw        network namespace on this machine: the lab's switch. It holds
                        br0    the data bridge (no VLAN filtering: a trunk, tagged frames pass as they are)
                        mgmt   the management bridge, 198.19.254.254/24 (the SSH path's end)
-                     and per guest N two veth pairs, g<N>d-p<N>d (data) and g<N>m-p<N>m (management):
-                     the guest's UML kernel sends and receives on g<N>*, p<N>* are ports of the bridges.
-                     Every guest's linux.uml process runs inside this namespace.
+                     and per guest N two tap devices, g<N>d (a port of br0) and g<N>m (of mgmt): the
+                     guest's NICs, opened by its UML kernel (vector transport "tap"). Every guest's
+                     linux.uml process runs inside this namespace.
     /tmp/<name>/     state.json, ssh_config, known_hosts, inventory.yml, per guest a copy-on-write disk
                      layer (<guest>.cow over the cached image), a console log and UML's pid/mconsole dir.
 
@@ -20,6 +20,7 @@ between the root namespace and the lab.
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -28,6 +29,7 @@ import time
 from pathlib import Path
 
 import image
+import layout
 
 MGMT_PREFIX = "198.19.254"
 MGMT_GATEWAY = f"{MGMT_PREFIX}.254"
@@ -58,8 +60,7 @@ class Guest:
         self.address = f"{MGMT_PREFIX}.{10 + number}"
         self.cow = lab.directory / f"{self.name}.cow"
         self.console = lab.directory / f"{self.name}.console"
-        self.data_wire, self.data_port = f"g{number}d", f"p{number}d"
-        self.mgmt_wire, self.mgmt_port = f"g{number}m", f"p{number}m"
+        self.data_wire, self.mgmt_wire = f"g{number}d", f"g{number}m"  # tap devices in the switch namespace
 
     # -- the process -----------------------------------------------------------------------
     @property
@@ -74,12 +75,14 @@ class Guest:
             os.kill(pid, 0)
         except ProcessLookupError:
             return False
-        # a zombie or a recycled pid is not our kernel (before its exec the process is `ip netns exec`)
+        # A zombie or a recycled pid is not our kernel. Before its exec the process is `ip netns exec`;
+        # after it, UML rewrites its own argv into one line: look for our umid either way.
         try:
-            return f"umid={self.name}".encode() in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") and \
-                Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             return False
+        return bool(re.search(rb"(^|[\0 ])umid=" + re.escape(self.name.encode()) + rb"([\0 ]|$)", cmdline)) and \
+            not _gone(pid)
 
     def kernel_command_line(self):
         mac = f"02:00:c6:12:{self.number:02x}"
@@ -87,8 +90,9 @@ class Guest:
             f"mem={GUEST_MEMORY}", f"umid={self.name}", f"uml_dir={self.lab.directory}",
             # the guest's own disk layer over the shared, read-only image
             f"ubd0={self.cow},{self.lab.image.root_img}", "root=/dev/ubda", "rw",
-            f"vec0:transport=raw,ifname={self.data_wire},mac={mac}:01",
-            f"vec1:transport=raw,ifname={self.mgmt_wire},mac={mac}:fe",
+            # gro=1: the host hands the tap GSO frames (TCP from the SSH proxy); the guest must take them
+            f"vec0:transport=tap,ifname={self.data_wire},mac={mac}:01,gro=1",
+            f"vec1:transport=tap,ifname={self.mgmt_wire},mac={mac}:fe,gro=1",
             "con=null", "con0=null,fd:1",  # the console goes to the log file
             f"systemd.hostname={self.name}",
             f"ip={self.address}:::255.255.255.0::mgmt0:off",  # systemd-network-generator -> networkd
@@ -120,13 +124,19 @@ class Guest:
             _wait_gone(pid, 10)
 
     # -- over SSH ----------------------------------------------------------------------------
-    def ssh_argv(self, *command, connect_timeout=10, shared=True):
-        """ssh's argv for COMMAND on this guest; shared=False bypasses the master connection."""
+    def ssh_argv(self, *command, connect_timeout=10, shared=True, quote=True):
+        """ssh's argv for COMMAND on this guest.
+
+        quote=True keeps COMMAND an argv (ssh itself joins its words into one line for the guest's
+        shell: `sh -c 'a; b'` would lose its quotes); quote=False is ssh's own behaviour (the CLI).
+        shared=False bypasses the master connection."""
         options = [] if shared else ["-o", "ControlPath=none"]
-        return ["ssh", "-F", self.lab.ssh_config, "-o", f"ConnectTimeout={connect_timeout}", *options, self.name,
-                "--", *command]
+        line = [shlex.join(command)] if quote else list(command)
+        return ["ssh", "-F", str(self.lab.ssh_config), "-o", f"ConnectTimeout={connect_timeout}", *options,
+                self.name, "--", *line]
 
     def ssh(self, *command, check=True, timeout=120):
+        """Runs the argv COMMAND on the guest as root; the completed process (stdout, stderr as text)."""
         result = subprocess.run(self.ssh_argv(*command), capture_output=True, text=True, timeout=timeout)
         if check and result.returncode != 0:
             raise LabError(f"{self.name}: {' '.join(command)} failed ({result.returncode}): "
@@ -218,7 +228,10 @@ class Lab:
     @property
     def image(self):
         if self._image is None:
-            self._image = image.Image(self.state["image"]) if "image" in self.state else image.ensure_image()
+            # the image the guests were booted from (their COW layers sit on it), else the current recipe's
+            booted_from = self.state.get("image")
+            self._image = image.Image(booted_from) if booted_from and Path(booted_from).is_dir() \
+                else image.ensure_image()
         return self._image
 
     @property
@@ -245,8 +258,7 @@ class Lab:
                            f"run 'scripts/vm-lab down' first to have {count}")
         self.directory.mkdir(mode=0o700, exist_ok=True)
         build_start = time.monotonic()
-        self._image = image.ensure_image()
-        self.state.update(image=str(self._image.directory), guests=count)
+        self.state.update(image=str(self.image.directory), guests=count)
         self.state.setdefault("timings", {})["image_seconds"] = round(time.monotonic() - build_start, 1)
         self.save()
         self._write_ssh_files()
@@ -279,18 +291,16 @@ class Lab:
             _run(*sh, "link", "set", bridge, "up")
 
     def _wire(self, guest):
+        """The guest's two NICs: tap devices in the switch namespace, ports of their bridges.
+
+        Tap, not a veth with UML's raw socket: a packet socket gets received frames with the 802.1Q tag
+        taken off (the kernel keeps it aside), so a guest on a raw socket never sees its VLANs; a tap
+        hands the guest each frame as it was on the wire."""
         sh = ["ip", "-n", self.switch]
-        for wire, port, bridge in ((guest.data_wire, guest.data_port, "br0"),
-                                   (guest.mgmt_wire, guest.mgmt_port, "mgmt")):
-            if _run(*sh, "link", "show", wire, check=False).returncode == 0:
-                continue
-            _run(*sh, "link", "add", wire, "type", "veth", "peer", "name", port)
-            _run(*sh, "link", "set", port, "master", bridge, "up")
-            _run(*sh, "link", "set", wire, "up")
-            # UML reads whole frames from its raw socket: no segmentation offload on its wires
-            for link in (wire, port):
-                _run("ip", "netns", "exec", self.switch, "ethtool", "-K", link,
-                     "tso", "off", "gso", "off", "gro", "off", "tx", "off", check=False)
+        for tap, bridge in ((guest.data_wire, "br0"), (guest.mgmt_wire, "mgmt")):
+            if _run(*sh, "link", "show", tap, check=False).returncode != 0:
+                _run(*sh, "tuntap", "add", "dev", tap, "mode", "tap")
+            _run(*sh, "link", "set", tap, "master", bridge, "up")
 
     def _write_ssh_files(self):
         (self.directory / "cp").mkdir(mode=0o700, exist_ok=True)
@@ -368,7 +378,6 @@ class Lab:
             # whatever still runs in our namespace is ours (a kernel not in state.json, a proxy)
             for pid in _run("ip", "netns", "pids", self.switch, check=False).stdout.split():
                 try:
-                    os.killpg(int(pid), signal.SIGKILL) if os.getpgid(int(pid)) == int(pid) else None
                     os.kill(int(pid), signal.SIGKILL)
                 except ProcessLookupError:
                     pass
@@ -387,6 +396,7 @@ USAGE = """usage: scripts/vm-lab [--lab NAME] COMMAND
   status              one line per guest, its name first
   down                remove the lab: kernels, namespace, links, /tmp/NAME
   image               build (or find) the cached guest image and print its directory
+  layout KIND         per guest, as JSON, what a scenario of KIND (macvlan, ipvlan, vlan) puts on it
 NAME (default vml, or $VM_LAB_NAME) prefixes every lab object: namespace NAME-sw, /tmp/NAME, guests NAME-gN."""
 
 
@@ -411,7 +421,7 @@ def main(argv):
             print(lab.inventory_file)
         elif command == "ssh" and len(args) >= 2:
             guest = lab.guest(args[0])
-            return subprocess.run(guest.ssh_argv(*args[1:])).returncode
+            return subprocess.run(guest.ssh_argv(*args[1:], quote=False)).returncode  # as ssh does
         elif command == "reboot" and len(args) == 1:
             times = lab.reboot(args[0])
             print(f"vm-lab: {args[0]} rebooted: halted in {times['halt_seconds']} s, SSH again after "
@@ -420,6 +430,8 @@ def main(argv):
             print("\n".join(lab.status()) or f"lab {lab.name}: no guests")
         elif command == "down" and not args:
             lab.down()
+        elif command == "layout" and len(args) == 1:
+            print(json.dumps(layout.layout(lab.name, [g.number for g in lab.guests], args[0])))
         elif command == "image" and not args:
             built = image.ensure_image()
             print(built.directory)
@@ -427,7 +439,7 @@ def main(argv):
         else:
             print(USAGE, file=sys.stderr)
             return 2
-    except (LabError, image.ImageError) as error:
+    except (LabError, image.ImageError, ValueError) as error:
         print(f"vm-lab: {error}", file=sys.stderr)
         return 1
     return 0
