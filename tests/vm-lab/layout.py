@@ -1,6 +1,6 @@
 """What each guest of the VM lab carries in a scenario: its address, its containers, its networks.
 
-The same fleets as the built-in namespace lab (playbooks/lab_fleet.yml), with the lab's guests as the
+The same fleets as the built-in namespace lab (lab/fleet.yml), with the lab's guests as the
 hosts: guest N's eth0 is on the switch with 198.18.0.<10+N>/20, and two containers per guest (network
 namespaces inside the guest, named <lab>-c1 and <lab>-c2) sit on it:
 
