@@ -119,7 +119,7 @@ def ensure_image(log=print):
 
 
 def _run(*argv, **kwargs):
-    result = subprocess.run(argv, capture_output=True, text=True, **kwargs)
+    result = subprocess.run(argv, capture_output=True, text=True, **kwargs, check=False)
     if result.returncode != 0:
         raise ImageError(f"{' '.join(map(str, argv))} failed ({result.returncode}): "
                          f"{(result.stderr or result.stdout).strip()[-2000:]}")

@@ -45,7 +45,7 @@ class LabError(RuntimeError):
 
 
 def _run(*argv, check=True, **kwargs):
-    result = subprocess.run([str(a) for a in argv], capture_output=True, text=True, **kwargs)
+    result = subprocess.run([str(a) for a in argv], capture_output=True, text=True, **kwargs, check=False)
     if check and result.returncode != 0:
         raise LabError(f"{' '.join(map(str, argv))} failed ({result.returncode}): "
                        f"{(result.stderr or result.stdout).strip()}")
@@ -137,7 +137,7 @@ class Guest:
 
     def ssh(self, *command, check=True, timeout=120):
         """Runs the argv COMMAND on the guest as root; the completed process (stdout, stderr as text)."""
-        result = subprocess.run(self.ssh_argv(*command), capture_output=True, text=True, timeout=timeout)
+        result = subprocess.run(self.ssh_argv(*command), capture_output=True, text=True, timeout=timeout, check=False)
         if check and result.returncode != 0:
             raise LabError(f"{self.name}: {' '.join(command)} failed ({result.returncode}): "
                            f"{(result.stderr or result.stdout).strip()}")
@@ -146,7 +146,7 @@ class Guest:
     def forget_connection(self):
         """Closes the SSH master connection (it would outlive the guest's kernel)."""
         subprocess.run(["ssh", "-F", self.lab.ssh_config, "-O", "exit", self.name],
-                       capture_output=True, timeout=10)
+                       capture_output=True, timeout=10, check=False)
 
     def wait_for_ssh(self, since):
         deadline = since + SSH_TIMEOUT
@@ -168,14 +168,14 @@ class Guest:
         if self.running():
             # a connection of its own: a master connection left by a busy Ansible run may be stuck
             asked = subprocess.run(self.ssh_argv("systemctl", "poweroff", "--no-block", shared=False),
-                                   capture_output=True, text=True, timeout=60)
+                                   capture_output=True, text=True, timeout=60, check=False)
             self.forget_connection()
             if asked.returncode != 0 or not _wait_gone(self.pid, HALT_TIMEOUT):
                 print(f"vm-lab: {self.name} did not halt within {HALT_TIMEOUT} s ({asked.stderr.strip()}); "
                       "syncing its disk and halting it from its management console", file=sys.stderr)
                 console = self.lab.directory / self.name / "mconsole"
                 for command in ("sysrq s", "sysrq u", "halt"):
-                    subprocess.run(["uml_mconsole", str(console), *command.split()], capture_output=True, timeout=30)
+                    subprocess.run(["uml_mconsole", str(console), *command.split()], capture_output=True, timeout=30, check=False)
                 if not _wait_gone(self.pid, 20):
                     self.kill()
         self.forget_connection()
@@ -373,7 +373,7 @@ class Lab:
         if (self.directory / "cp").is_dir():
             for socket in (self.directory / "cp").iterdir():
                 subprocess.run(["ssh", "-o", f"ControlPath={socket}", "-O", "exit", "lab"],
-                               capture_output=True, timeout=10)
+                               capture_output=True, timeout=10, check=False)
         if self.switch in _run("ip", "netns", "list").stdout.split():
             # whatever still runs in our namespace is ours (a kernel not in state.json, a proxy)
             for pid in _run("ip", "netns", "pids", self.switch, check=False).stdout.split():
@@ -421,7 +421,7 @@ def main(argv):
             print(lab.inventory_file)
         elif command == "ssh" and len(args) >= 2:
             guest = lab.guest(args[0])
-            return subprocess.run(guest.ssh_argv(*args[1:], quote=False)).returncode  # as ssh does
+            return subprocess.run(guest.ssh_argv(*args[1:], quote=False), check=False).returncode  # as ssh does
         elif command == "reboot" and len(args) == 1:
             times = lab.reboot(args[0])
             print(f"vm-lab: {args[0]} rebooted: halted in {times['halt_seconds']} s, SSH again after "
