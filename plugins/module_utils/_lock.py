@@ -7,7 +7,8 @@
 
 An flock on a file per namespace under /run (gone at reboot, released by the kernel when the
 holder dies); the holder writes who it is beside it, so a waiter that gives up can say whom it
-waited for.
+waited for. Re-entrant within a process: a converge and the persistence written with it (or a boot
+replay reading the stored state) hold the lock as one, and a nested `with` does not wait on itself.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -28,6 +29,8 @@ class LockTimeout(UnderlayError):
 
 
 class NamespaceLock:
+    _held = {}  # path -> depth, for the locks this process holds
+
     def __init__(self, netns, timeout=120, holder='', directory=LOCK_DIR):
         name = ('netns-%s' % netns) if netns else 'host'
         self.path = os.path.join(directory, name + '.lock')
@@ -37,6 +40,9 @@ class NamespaceLock:
         self._fd = None
 
     def __enter__(self):
+        if self.path in NamespaceLock._held:
+            NamespaceLock._held[self.path] += 1
+            return self
         if not os.path.isdir(os.path.dirname(self.path)):
             os.makedirs(os.path.dirname(self.path), 0o755)
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -58,6 +64,7 @@ class NamespaceLock:
                 time.sleep(0.2)
         os.ftruncate(self._fd, 0)
         os.write(self._fd, ('%s, since %s\n' % (self.holder, time.strftime('%Y-%m-%d %H:%M:%S'))).encode('utf-8'))
+        NamespaceLock._held[self.path] = 1
         return self
 
     def _read_holder(self):
@@ -68,6 +75,12 @@ class NamespaceLock:
             return ''
 
     def __exit__(self, *exc):
+        depth = NamespaceLock._held.get(self.path, 0)
+        if depth > 1 or self._fd is None:
+            if depth > 1:
+                NamespaceLock._held[self.path] = depth - 1
+            return
+        del NamespaceLock._held[self.path]
         if self._fd is not None:
             os.ftruncate(self._fd, 0)
             fcntl.flock(self._fd, fcntl.LOCK_UN)

@@ -89,6 +89,33 @@ options:
     description: Seconds to wait for another run on the same namespace to finish before failing, naming it.
     type: int
     default: 120
+  persist:
+    description:
+      - How the host keeps the networks' host side across reboots, network-stack restarts and a parent NIC that
+        goes away and comes back. See the collection's C(docs/persistence.md).
+      - V(engine) stores the desired state as JSON in C(/etc/underlay.network/host-networks.json) (one file per
+        O(netns)), copies this collection's engine to C(/usr/lib/underlay.network/) and installs systemd units
+        that replay the state with it, without Ansible - at boot, each time a parent NIC appears (a late or
+        re-created parent gets its VLANs and shims back) and after systemd-networkd or NetworkManager (re)starts.
+        The host needs Python and pyroute2 only.
+      - V(networkd) writes the same state as systemd-networkd files - C(.netdev) for the VLANs and shims,
+        C(.network) for their addresses and routes, C(.link) for the ownership mark - and, on each parent, a
+        drop-in beside the C(.network) networkd configures it with (a netplan-generated file is not rewritten),
+        or a C(.network) of its own when the parent has none. For hosts where networkd owns every link; the host's
+        own namespace only.
+      - V(none) persists nothing and removes what an earlier run persisted. O(state=absent) removes the persisted
+        state whatever this says.
+      - Files are written after the runtime change succeeded, under the same lock; check mode plans them and diff
+        mode shows them.
+    type: str
+    choices: [engine, networkd, none]
+    default: none
+  persist_root:
+    description:
+      - The directory the persisted files go under, standing in for C(/) (tests, image builds). Outside C(/),
+        systemd is not told to reload.
+    type: path
+    default: /
 attributes:
   diff_mode:
     support: full
@@ -202,9 +229,15 @@ field:
   description: On failure, the field at fault.
   returned: failure
   type: str
+persist:
+  description: The persistence backend of this run and the files it changed (or would change, in check mode).
+  returned: always
+  type: dict
+  sample: {backend: engine, state_file: /etc/underlay.network/host-networks.json,
+           changed_files: [etc/underlay.network/host-networks.json]}
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._host import converge_host
+from ansible_collections.underlay.network.plugins.module_utils._persist import converge_persistent
 from ansible_collections.underlay.network.plugins.module_utils._module import UnderlayModule
 
 
@@ -221,8 +254,10 @@ def main():
         verify_timeout=dict(type='float', default=3),
         on_unreachable=dict(type='str', default='rollback', choices=['rollback', 'warn']),
         lock_timeout=dict(type='int', default=120),
+        persist=dict(type='str', default='none', choices=['engine', 'networkd', 'none']),
+        persist_root=dict(type='path', default='/'),
     ))
-    module.run(converge_host)
+    module.run(converge_persistent)
 
 
 if __name__ == '__main__':
