@@ -42,6 +42,19 @@ def files(tmp_path):
     return sorted(os.path.relpath(os.path.join(d, f), str(root)) for d, dirs, fs in os.walk(str(root)) for f in fs)
 
 
+ENGINE_CODE = 'usr/lib/underlay.network/lib/'
+
+
+def persisted_files(netns):
+    """What host_reachability_persist: true writes for a host in namespace NETNS (the engine's code aside)."""
+    units = 'etc/systemd/system/'
+    return sorted(['etc/sysctl.d/60-underlay-host-reachability.conf', 'etc/underlay.network/host-networks@%s.json' % netns,
+                   'usr/lib/underlay.network/replay', units + 'underlay-network-parent@.service',
+                   units + 'underlay-network-replay.service'] +
+                  [units + '%s.wants/underlay-network-replay.service' % unit for unit in (
+                      'multi-user.target', 'systemd-networkd.service', 'NetworkManager.service')])
+
+
 def sysctl(netns, key):
     return sh('ip netns exec %s cat /proc/sys/%s' % (netns, key.replace('.', '/'))).strip()
 
@@ -85,9 +98,23 @@ def test_seed000_role_check_apply_idempotent_validate_and_absent(lab, host, tmp_
     assert '198.18.248.0/22 dev mynet-shim proto 209 scope link' in sh('ip -n %s route' % host)
     assert sysctl(host, 'net.ipv4.ip_forward') == '1'
     assert sh('cat /proc/sys/net/ipv4/ip_forward') == root_forwarding, 'the root namespace must not change'
-    assert files(tmp_path) == ['etc/sysctl.d/60-underlay-host-reachability.conf']
+    assert [path for path in files(tmp_path) if not path.startswith(ENGINE_CODE)] == persisted_files(host)
     assert 'net.ipv4.ip_forward = 1' in (tmp_path / 'root/etc/sysctl.d/60-underlay-host-reachability.conf').read_text()
+    stored = json.loads((tmp_path / 'root/etc/underlay.network/host-networks@{}.json'.format(host)).read_text())
+    assert stored['netns'] == host and [net['shim_name'] for net in stored['networks']] == ['mynet-shim']
+    assert stored['networks'][0]['subnets'] == [dict((key, MYNET[key]) for key in (
+        'subnet', 'gateway', 'ip_range', 'shim_address'))]
     assert reachable(lab, host) == {'host->net1': True, 'net1->host': True, 'net2->shim': True, 'net1->net2': True}
+
+    # the boot replay, by hand: the shim gone (as after a reboot), the stored state replayed by the engine
+    # copy under the root, without Ansible; then again, changing nothing
+    sh('ip -n %s link del mynet-shim' % host)
+    assert reachable(lab, host)['host->net1'] is False
+    replay = str(tmp_path / 'root/usr/lib/underlay.network/replay')
+    out = sh('%s --root %s' % (replay, tmp_path / 'root'))
+    assert "namespace '%s': networks mynet: " % host in out and 'created mynet-shim' in out, out
+    assert reachable(lab, host) == {'host->net1': True, 'net1->host': True, 'net2->shim': True, 'net1->net2': True}
+    assert 'already as stored' in sh('%s --root %s' % (replay, tmp_path / 'root'))
 
     # second run: nothing to do
     applied = lab.state(*namespaces)
