@@ -184,7 +184,7 @@ def apply_files(root, plan):
 
 def _prune_dirs(root, relative):
     """Removes directories we emptied (a .wants/ or .d/ directory), up to the config directory itself."""
-    stop = set([STATE_DIR, UNIT_DIR, NETWORKD_DIR, 'usr/lib', 'etc', ''])
+    stop = set([UNIT_DIR, NETWORKD_DIR, 'usr/lib', 'usr', 'etc', ''])
     while relative not in stop:
         try:
             os.rmdir(os.path.join(root, relative))

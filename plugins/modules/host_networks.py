@@ -119,7 +119,7 @@ options:
 attributes:
   diff_mode:
     support: full
-    details: The links before and after, by name.
+    details: The links before and after, by name, and the persisted files by path (the engine's code as a summary).
 notes:
   - Check mode reads the kernel and Docker and returns the same plan (RV(changes)) as a real run, without
     changing anything. The gate does not run in check mode.
