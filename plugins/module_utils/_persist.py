@@ -62,6 +62,19 @@ def state_file(netns):
 
 # ------------------------------------------------------------------ the stored desired state
 
+def resolved(derived, netns):
+    """`derived` with each ipvlan network's mode as its shim has it now, where the definition left it to the
+    parent's ports: a boot, or networkd, must make the shim in that mode before any container is back."""
+    open_modes = [net['shim_name'] for net in derived['networks'] if net['driver'] == 'ipvlan' and net['mode'] is None]
+    if not open_modes:
+        return derived
+    from ansible_collections.underlay.network.plugins.module_utils._read import describe_links
+    found = dict((view['name'], view.get('mode')) for view in describe_links(netns, ['ipvlan'], open_modes) or [])
+    networks = [dict(net, mode=found.get(net['shim_name']) or 'l2') if net['shim_name'] in open_modes else net
+                for net in derived['networks']]
+    return dict(derived, networks=networks)
+
+
 def stored_networks(derived):
     """The networks as self-contained definitions: every field explicit, nothing left to Docker.
 
@@ -91,7 +104,7 @@ def state_document(host):
                    '/usr/lib/underlay.network/replay (the underlay.network engine). Written by Ansible: '
                    'edit the inventory, not this file.',
         'netns': host.netns,
-        'networks': stored_networks(host.derived),
+        'networks': stored_networks(resolved(host.derived, host.netns)),
         'sysctls': host.sysctls,
         'allow_overlap': bool(host.params.get('allow_overlap')),
     }
@@ -357,10 +370,6 @@ _QUIET_LINK = [('LinkLocalAddressing', 'no'), ('IPv6AcceptRA', 'no'), ('Configur
 def _networkd_mode(net):
     if net['driver'] == 'macvlan':
         return [('Mode', net['mode'] or 'bridge')]
-    if net['mode'] == 'inherit':
-        raise ValidationError("network '%s': mode inherit cannot be written as systemd-networkd files (networkd "
-                              "needs the mode itself); give the ipvlan mode (l2, l3 or l3s), or use persist: engine"
-                              % net['name'], 'mode', net['mode'])
     return [('Mode', (net['mode'] or 'l2').upper()), ('Flags', 'bridge')]
 
 
@@ -474,7 +483,7 @@ class Persistence:
             files.append(File(mine))
         files += engine_files(self.root, docs_after, self.python)
         if not self.netns:
-            wanted = networkd_files(self.root, host.derived) if self.backend == 'networkd' else []
+            wanted = networkd_files(self.root, resolved(host.derived, None)) if self.backend == 'networkd' else []
             files += wanted + networkd_cleanup(self.root, wanted)
         return files
 
