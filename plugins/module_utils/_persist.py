@@ -30,7 +30,6 @@ __metaclass__ = type
 import glob
 import json
 import os
-import subprocess
 import sys
 
 from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError, ValidationError
@@ -379,13 +378,16 @@ def _file(name, text):
 
 def network_file_of(root, ifname):
     """The .network file networkd configures IFNAME with now (its state file says), or None."""
+    if root != '/':
+        return None
     try:
-        index = int(open('/sys/class/net/%s/ifindex' % ifname).read()) if root == '/' else None
+        with open('/sys/class/net/%s/ifindex' % ifname) as handle:
+            index = int(handle.read())
         with open('/run/systemd/netif/links/%d' % index) as handle:
             for line in handle:
                 if line.startswith('NETWORK_FILE='):
                     return line.split('=', 1)[1].strip() or None
-    except (IOError, OSError, TypeError, ValueError):
+    except (IOError, OSError, ValueError):
         return None
     return None
 
@@ -408,8 +410,8 @@ def networkd_files(root, derived):
         for subnet in net['subnets']:
             address = subnet['shim_address']
             host = '%s/%d' % (address, 128 if ':' in address else 32)
-            sections.append(('Address', [('Address', host)] + ([('DuplicateAddressDetection', 'none')]
-                                                                 if ':' in address else [])))
+            dad = [('DuplicateAddressDetection', 'none')] if ':' in address else []  # the engine's nodad
+            sections.append(('Address', [('Address', host)] + dad))
         for subnet in net['subnets']:
             sections.append(('Route', [('Destination', subnet['ip_range']), ('Protocol', 209),
                                        ('Metric', net['metric'])] +
@@ -422,7 +424,7 @@ def networkd_files(root, derived):
             ('Match', [('OriginalName', link)]), ('Link', [('Alias', OWNER_MARK)])])))
     vlan_names = set(vlan['name'] for vlan in derived['vlans'])
     for link, items in sorted(children.items()):
-        pairs = [(key, child) for key, child in items]
+        pairs = list(items)
         if link in vlan_names:
             files.append(_file(NETWORKD_PREFIX + link + '.network', _ini([
                 ('Match', [('Name', link)]), ('Link', [('RequiredForOnline', 'no')]), ('Network', _QUIET_LINK + pairs)])))
@@ -493,30 +495,30 @@ class Persistence:
         units_changed = any(want.path.startswith(UNIT_DIR) for want, _have, _action in plan)
         if plan and not check_mode:
             apply_files(self.root, plan)
-            if units_changed:
-                self._daemon_reload()
         return {'backend': self.backend, 'changes': changes, 'before': before, 'after': after,
-                'files': sorted(set(want.path for want, _h, _a in plan))}
-
-    def _daemon_reload(self):
-        if self.root != '/' or not os.path.isdir('/run/systemd/system'):
-            return  # not a running systemd (a test root, a container): the next boot reads the files
-        result = subprocess.run(['systemctl', 'daemon-reload'], capture_output=True, text=True)
-        if result.returncode != 0:
-            raise PersistError('systemctl daemon-reload failed: %s' % (result.stderr.strip() or result.returncode),
-                               'persist', 'daemon-reload')
+                'files': sorted(set(want.path for want, _h, _a in plan)),
+                # a running systemd must read the units again (not under a test root, nor in a container)
+                'reload_systemd': bool(units_changed and not check_mode and self.root == '/'
+                                       and os.path.isdir('/run/systemd/system'))}
 
 
-def converge_persistent(params, check_mode=False, docker_client=None):
-    """host_networks with persistence: the runtime transaction, then its files, under one lock."""
-    from ansible_collections.underlay.network.plugins.module_utils._host import HostNetworks, _holder
+def converge_persistent(params, check_mode=False, docker_client=None, run_command=None):
+    """host_networks with persistence: the runtime transaction, then its files, under one lock.
+
+    `run_command` (AnsibleModule.run_command) tells a running systemd that the units changed."""
+    from ansible_collections.underlay.network.plugins.module_utils._host import HostNetworks
     from ansible_collections.underlay.network.plugins.module_utils._lock import NamespaceLock
     persistence = Persistence(params.get('persist') or 'none', params.get('netns') or None,
                               params.get('persist_root') or '/', params.get('state') or 'present')
     host = HostNetworks(params, check_mode, docker_client)
-    with NamespaceLock(host.netns, params.get('lock_timeout') or 120, _holder()):
+    with NamespaceLock(host.netns, params.get('lock_timeout') or 120, 'pid %d (host_networks)' % os.getpid()):
         result = host.converge()
         persisted = persistence.converge(host, check_mode)
+    if persisted['reload_systemd'] and run_command is not None:
+        code, _out, err = run_command(['systemctl', 'daemon-reload'])
+        if code != 0:
+            raise PersistError('systemctl daemon-reload failed (%s): %s; the files are written, the next boot reads '
+                               'them' % (code, err.strip()), 'persist', 'daemon-reload')
     result['changes'] = result['changes'] + persisted['changes']
     result['changed'] = bool(result['changes'])
     result['diff']['before'].update(persisted['before'])

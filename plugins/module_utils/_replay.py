@@ -28,6 +28,13 @@ from ansible_collections.underlay.network.plugins.module_utils._host import conv
 from ansible_collections.underlay.network.plugins.module_utils._lock import NamespaceLock
 
 
+def say(text, stream=None):
+    """One line for the journal (the unit's output)."""
+    stream = stream or sys.stdout
+    stream.write(text + '\n')
+    stream.flush()
+
+
 def _present(netns, names):
     """The names among `names` that are links in the namespace now."""
     found = set()
@@ -41,7 +48,7 @@ def _present(netns, names):
     return found
 
 
-def replay_one(root, path, only_parent=None, log=print):
+def replay_one(root, path, only_parent=None, log=say):
     """Converges one stored state; returns True when it went well (or had nothing to do yet)."""
     doc = persist.read_state(root, path)
     netns = doc.get('netns')
@@ -90,17 +97,17 @@ def main(argv):
             else:
                 only_parent = value
         else:
-            print('usage: replay [--root DIR] [--parent IFNAME]', file=sys.stderr)
+            say('usage: replay [--root DIR] [--parent IFNAME]', sys.stderr)
             return 2
     paths = persist.stored_states(root)
     if not paths:
-        print('no stored state under %s' % os.path.join(root, persist.STATE_DIR))
+        say('no stored state under %s' % os.path.join(root, persist.STATE_DIR))
         return 0
     ok = True
     for path in paths:
         try:
             ok = replay_one(root, path, only_parent) and ok
         except (UnderlayError, IOError, OSError, ValueError) as exc:
-            print('%s: cannot replay it: %s' % (path, getattr(exc, 'message', None) or exc))
+            say('%s: cannot replay it: %s' % (path, getattr(exc, 'message', None) or exc))
             ok = False
     return 0 if ok else 1

@@ -257,7 +257,7 @@ def main():
         persist=dict(type='str', default='none', choices=['engine', 'networkd', 'none']),
         persist_root=dict(type='path', default='/'),
     ))
-    module.run(converge_persistent)
+    module.run(lambda params, check_mode: converge_persistent(params, check_mode, run_command=module.run_command))
 
 
 if __name__ == '__main__':

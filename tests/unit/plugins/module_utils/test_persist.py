@@ -32,8 +32,8 @@ NETWORKS = [
 ]
 
 
-def host(networks=NETWORKS, netns=None):
-    return SimpleNamespace(netns=netns, derived=normalise_networks(networks), params={}, sysctls={})
+def host(networks=None, netns=None):
+    return SimpleNamespace(netns=netns, derived=normalise_networks(networks or NETWORKS), params={}, sysctls={})
 
 
 def files(root):
@@ -92,7 +92,7 @@ def test_switching_backends_and_none_leave_nothing_of_the_other(tmp_path):
     converge(tmp_path, 'engine')
     result = converge(tmp_path, 'networkd')
     assert any(change['action'] == 'remove file' for change in result['changes'])
-    assert [path for path in files(tmp_path)] == sorted(
+    assert files(tmp_path) == sorted(
         'etc/systemd/network/60-underlay-network-%s' % name for name in (
             'eth0.20.netdev', 'eth0.20.network', 'eth0.20.link', 'web-shim.netdev', 'web-shim.network',
             'web-shim.link', 'db-shim.netdev', 'db-shim.network', 'db-shim.link', 'eth0.network'))
@@ -129,8 +129,8 @@ def test_networkd_refuses_a_namespace(tmp_path):
 def test_one_state_per_namespace_and_the_engine_stays_while_one_is_left(tmp_path):
     converge(tmp_path, 'engine', host(netns='lab1'))
     converge(tmp_path, 'engine', host(netns='lab2'))
-    assert sorted(os.listdir(str(tmp_path / 'etc/underlay.network'))) == ['host-networks@lab1.json',
-                                                                           'host-networks@lab2.json']
+    stored = sorted(os.listdir(str(tmp_path / 'etc/underlay.network')))
+    assert stored == ['host-networks@lab1.json', 'host-networks@lab2.json']
     assert not any('device.wants' in path for path in files(tmp_path)), 'device units speak for the host namespace'
     converge(tmp_path, 'none', host(netns='lab1'))
     assert (tmp_path / 'usr/lib/underlay.network/replay').exists(), 'lab2 still needs the engine'
