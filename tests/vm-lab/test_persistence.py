@@ -304,3 +304,7 @@ def test_what_the_role_made_survives_reboots_restarts_and_a_recreated_parent(lab
         assert guest.ssh('cat', '/etc/systemd/network/10-netplan-eth0.network').stdout == NETPLAN_ETH0
         assert 'UP' in guest.ssh('ip', '-br', 'link', 'show', 'dev', 'eth0').stdout
     print('\npersistence timings (s): %s' % timings)
+    # the guests as the other tests of the session expect them: no configuration of this test left
+    for guest in guests:
+        shell(guest, 'rm -f /etc/systemd/network/10-netplan-eth0.network /etc/systemd/network/10-ulp-ulpd0.netdev; '
+                     'ip link del ulpd0 2>/dev/null; networkctl reload')
