@@ -265,6 +265,8 @@ def engine_sources():
             source = None
         if source is None:
             continue  # a module made at runtime (six.moves), not a file
+        if isinstance(source, bytes):  # Ansible's collection loader hands out bytes
+            source = source.decode('utf-8')
         relative = name.replace('.', '/') + ('/__init__.py' if hasattr(module, '__path__') else '.py')
         sources[relative] = source
     # only ansible.module_utils is needed (the full package's __init__ pulls in the controller): a stub,
