@@ -370,9 +370,10 @@ def normalise_network(raw, index=0):
     verify = []
     for target in raw['verify_targets']:
         verify.append(_target(name, target, subnets))
-    if docker:
-        # the role reserves it as the Docker network's aux address 'host'
-        reserved = reserved or any(_inside(item['shim_address'], item['ip_range']) for item in subnets)
+    # Reserved matters only for a shim address inside a container range, where validation asked for it (or a
+    # Docker network, whose aux address 'host' reserves it); outside, it says nothing. One value either way,
+    # so that a definition completed from Docker normalises like the one that created the network.
+    reserved = any(_inside(item['shim_address'], item['ip_range']) for item in subnets)
 
     first = subnets[0]
     return {
