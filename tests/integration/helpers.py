@@ -92,7 +92,9 @@ class Lab:
                      if ns in existing else None) for ns in namespaces)
 
     def ping(self, ns, address):
-        return subprocess.run(['ip', 'netns', 'exec', ns, 'ping', '-c', '1', '-W', '1', address],
+        """Does `address` answer from `ns`? Three echoes 0.2 s apart, any answer counts: the first may wait for
+        ARP or neighbour discovery longer than a loaded machine takes to give it a second."""
+        return subprocess.run(['ip', 'netns', 'exec', ns, 'ping', '-c', '3', '-i', '0.2', '-W', '1', address],
                               capture_output=True, check=False).returncode == 0
 
     def cleanup(self):
