@@ -24,22 +24,11 @@ description:
     change.
 author:
   - underlay.network maintainers (@underlay-network)
+extends_documentation_fragment:
+  - underlay.network.link.ATTRIBUTES
 attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
-  idempotent:
-    description:
-      - When run twice in a row outside check mode, with the same arguments, the second invocation
-        indicates no change.
-    support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
 options:
   dest:
     description: Directory to write C(results.md), C(results.json) and C(chart.png) into; created when missing.

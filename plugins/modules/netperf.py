@@ -28,23 +28,14 @@ description:
     check mode it runs nothing and returns no figures.
 author:
   - underlay.network maintainers (@underlay-network)
+extends_documentation_fragment:
+  - underlay.network.link.ATTRIBUTES
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: In check mode nothing is measured (the namespaces of a planned run do not exist yet).
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
-  idempotent:
-    description:
-      - When run twice in a row outside check mode, with the same arguments, the second invocation
-        indicates no change.
-    support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
 options:
   client_netns:
     description: Named network namespace (as C(ip netns list) shows it) C(netperf) runs in.
