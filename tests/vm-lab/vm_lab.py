@@ -151,7 +151,8 @@ class Guest:
     def wait_for_ssh(self, since):
         deadline = since + SSH_TIMEOUT
         while time.monotonic() < deadline:
-            if not self.running():
+            # UML re-executes itself while it starts, so one look can miss it: believe "stopped" only twice
+            if not self.running() and (time.sleep(1.5) or not self.running()):
                 raise LabError(f"{self.name}: its kernel stopped while booting; see {self.console}")
             try:
                 if self.ssh("true", check=False, timeout=20).returncode == 0:
