@@ -137,10 +137,10 @@ field:
   type: str
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._docker import DockerClient, network_view
 from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError
+from ansible_collections.underlay.network.plugins.module_utils._host import docker_views
 from ansible_collections.underlay.network.plugins.module_utils._module import UnderlayModule
-from ansible_collections.underlay.network.plugins.module_utils._networks import docker_name_of, normalise_networks
+from ansible_collections.underlay.network.plugins.module_utils._networks import normalise_networks
 
 
 def _pyroute2():
@@ -152,26 +152,13 @@ def _pyroute2():
     return {'available': bool(_netlink.HAS_PYROUTE2), 'version': _netlink.pyroute2_version()}
 
 
-def _docker_views(networks, docker_host):
-    """Each declared Docker network as Docker has it (None when missing); no Docker call without one."""
-    names = sorted(set(name for name in (docker_name_of(raw) for raw in networks or []) if name))
-    if not names:
-        return {}
-    client = DockerClient(docker_host)
-    return dict((name, _view_or_none(client.network(name))) for name in names)
-
-
-def _view_or_none(raw):
-    return network_view(raw) if raw else None
-
-
 def main():
     module = UnderlayModule(dict(
         networks=dict(type='list', elements='dict', required=True),
         docker_host=dict(type='str', default='unix:///var/run/docker.sock'),
     ), needs_pyroute2=False)  # pure validation; it reports whether pyroute2 is there instead
     try:
-        views = _docker_views(module.params['networks'], module.params['docker_host'])
+        views = docker_views(module.params['networks'], module.params['docker_host'])[0]
         result = normalise_networks(module.params['networks'], docker_views=views)
     except UnderlayError as exc:
         module.fail_from(exc)
