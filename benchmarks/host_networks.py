@@ -80,8 +80,9 @@ def play(farm, workdir, host, count, state):
 def module_against_ip_batch(count):
     """The module's own converge (in this process) and ip -batch making the same objects, each on a fresh host."""
     sys.path.insert(0, os.path.join(REPO, '.venv', 'collections'))
-    from ansible_collections.underlay.network.plugins.module_utils import _engine, _netlink
-    from ansible_collections.underlay.network.plugins.module_utils._host import converge_host
+    from ansible_collections.underlay.network.plugins.module_utils._reconcile import transaction as _engine
+    from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as _netlink
+    from ansible_collections.underlay.network.plugins.module_utils._host.converge import converge_host
 
     host = 'ulbench-mod'
     make_host(host, count)

@@ -13,10 +13,10 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, '.venv', 'collections'))
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink  # noqa: E402
-from ansible_collections.underlay.network.plugins.module_utils._engine import reconcile  # noqa: E402
-from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS  # noqa: E402
-from ansible_collections.underlay.network.plugins.module_utils._spec import build_spec  # noqa: E402
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink  # noqa: E402
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import reconcile  # noqa: E402
+from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS  # noqa: E402
+from ansible_collections.underlay.network.plugins.module_utils._links.spec import build_spec  # noqa: E402
 
 NS = 'ulbench-engine'
 NS_IP = 'ulbench-ipbatch'

@@ -147,9 +147,9 @@ diff:
   type: dict
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._docker import DockerClient, reconcile_network
-from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError
-from ansible_collections.underlay.network.plugins.module_utils._module import UnderlayModule
+from ansible_collections.underlay.network.plugins.module_utils._networks.docker import DockerClient, reconcile_network
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
+from ansible_collections.underlay.network.plugins.module_utils._common.module import UnderlayModule
 
 
 def main():

@@ -237,8 +237,8 @@ persist:
            changed_files: [etc/underlay.network/host-networks.json]}
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._persist import converge_persistent
-from ansible_collections.underlay.network.plugins.module_utils._module import UnderlayModule
+from ansible_collections.underlay.network.plugins.module_utils._persist.files import converge_persistent
+from ansible_collections.underlay.network.plugins.module_utils._common.module import UnderlayModule
 
 
 def main():

@@ -150,8 +150,8 @@ diff:
   type: dict
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._module import UnderlayModule
-from ansible_collections.underlay.network.plugins.module_utils._shim import reconcile_shim
+from ansible_collections.underlay.network.plugins.module_utils._common.module import UnderlayModule
+from ansible_collections.underlay.network.plugins.module_utils._host.shim import reconcile_shim
 
 
 def main():

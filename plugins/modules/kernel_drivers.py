@@ -172,8 +172,8 @@ problems:
   elements: str
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils import _drivers
-from ansible_collections.underlay.network.plugins.module_utils._module import UnderlayModule
+from ansible_collections.underlay.network.plugins.module_utils._links import drivers as _drivers
+from ansible_collections.underlay.network.plugins.module_utils._common.module import UnderlayModule
 
 
 def main():

@@ -81,9 +81,9 @@ links:
             mode: bridge, nopromisc: null, source_macs: null}]
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._read import describe_links
-from ansible_collections.underlay.network.plugins.module_utils._errors import KernelError, UnderlayError
-from ansible_collections.underlay.network.plugins.module_utils._module import UnderlayModule
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import describe_links
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, UnderlayError
+from ansible_collections.underlay.network.plugins.module_utils._common.module import UnderlayModule
 
 
 def main():

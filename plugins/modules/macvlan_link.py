@@ -99,7 +99,7 @@ diff:
   type: dict
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._module import run_link_module
+from ansible_collections.underlay.network.plugins.module_utils._common.module import run_link_module
 
 
 def main():

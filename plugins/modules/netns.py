@@ -67,9 +67,9 @@ changes:
   sample: [{action: create, netns: net1}, {action: set admin_state, netns: net1, name: lo, before: down, after: up}]
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError
-from ansible_collections.underlay.network.plugins.module_utils._module import UnderlayModule
-from ansible_collections.underlay.network.plugins.module_utils._namespace import reconcile_namespace
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
+from ansible_collections.underlay.network.plugins.module_utils._common.module import UnderlayModule
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.namespace import reconcile_namespace
 
 
 def main():

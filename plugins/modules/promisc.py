@@ -105,9 +105,9 @@ systemd_instance:
   sample: br\x2dlan
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError
-from ansible_collections.underlay.network.plugins.module_utils._module import UnderlayModule
-from ansible_collections.underlay.network.plugins.module_utils._promisc import reconcile_promisc
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
+from ansible_collections.underlay.network.plugins.module_utils._common.module import UnderlayModule
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.promisc import reconcile_promisc
 
 
 def main():

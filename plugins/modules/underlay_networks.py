@@ -137,16 +137,16 @@ field:
   type: str
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError
-from ansible_collections.underlay.network.plugins.module_utils._host import docker_views
-from ansible_collections.underlay.network.plugins.module_utils._module import UnderlayModule
-from ansible_collections.underlay.network.plugins.module_utils._networks import normalise_networks
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
+from ansible_collections.underlay.network.plugins.module_utils._host.converge import docker_views
+from ansible_collections.underlay.network.plugins.module_utils._common.module import UnderlayModule
+from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import normalise_networks
 
 
 def _pyroute2():
     """pyroute2 is not needed here; report whether the link modules will find it (guarded import)."""
     try:
-        from ansible_collections.underlay.network.plugins.module_utils import _netlink
+        from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as _netlink
     except ImportError:  # pragma: no cover - _netlink guards its own pyroute2 import
         return {'available': False, 'version': None}
     return {'available': bool(_netlink.HAS_PYROUTE2), 'version': _netlink.pyroute2_version()}

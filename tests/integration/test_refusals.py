@@ -105,8 +105,8 @@ def test_without_cap_net_admin_says_so(lab, host, module, tmp_path):
 
 def test_missing_driver_is_a_sentence_not_a_traceback(lab, host):
     """The engine's translation of EOPNOTSUPP, provoked with a kind the kernel cannot have."""
-    from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-    from ansible_collections.underlay.network.plugins.module_utils._errors import translate
+    from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+    from ansible_collections.underlay.network.plugins.module_utils._common.errors import translate
     with netlink.Netlink(host) as sock:
         parent = [l for l in sock.links() if l['name'] == 'up0'][0]
         with pytest.raises(netlink.NetlinkError) as raised:
@@ -117,10 +117,10 @@ def test_missing_driver_is_a_sentence_not_a_traceback(lab, host):
 
 def test_failure_mid_apply_undoes_what_the_task_created(lab, host):
     """Two links in one run; the second fails in the kernel; the first must be gone again."""
-    from ansible_collections.underlay.network.plugins.module_utils._engine import reconcile
-    from ansible_collections.underlay.network.plugins.module_utils._errors import KernelError
-    from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
-    from ansible_collections.underlay.network.plugins.module_utils._spec import build_spec
+    from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import reconcile
+    from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError
+    from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
+    from ansible_collections.underlay.network.plugins.module_utils._links.spec import build_spec
     lab.add_ns('c2')
     mac = '02:00:5e:10:00:07'
 

@@ -28,12 +28,12 @@ import os
 import socket
 import struct
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils._read import Snapshot
-from ansible_collections.underlay.network.plugins.module_utils._kinds import (
-    IFLA_MACVLAN_FLAGS, IFLA_MACVLAN_MACADDR, IFLA_MACVLAN_MACADDR_DATA, IFLA_MACVLAN_MACADDR_MODE, IFLA_MACVLAN_MODE,
-    KINDS, MACVLAN_MACADDR_SET, MACVLAN_MODE_VALUES)
-from ansible_collections.underlay.network.plugins.module_utils._spec import build_spec
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
+from ansible_collections.underlay.network.plugins.module_utils._links.kinds import (
+    IFLA_MACVLAN_FLAGS, IFLA_MACVLAN_MACADDR, IFLA_MACVLAN_MACADDR_DATA, IFLA_MACVLAN_MACADDR_MODE,
+    IFLA_MACVLAN_MODE, KINDS, MACVLAN_MACADDR_SET, MACVLAN_MODE_VALUES)
+from ansible_collections.underlay.network.plugins.module_utils._links.spec import build_spec
 
 PARENT_INDEX = 2
 PARENT_MAC = '52:54:00:12:34:56'

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.underlay.network.plugins.module_utils._read import describe_links
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import describe_links
 
 from ansible_collections.underlay.network.tests.unit.fakes import (
     PARENT_INDEX, address, ipvlan, link, macvlan, macvlan_data, vlan)

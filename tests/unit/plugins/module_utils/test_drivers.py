@@ -13,8 +13,8 @@ import errno
 
 import pytest
 
-from ansible_collections.underlay.network.plugins.module_utils import _drivers as drivers
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as nl
+from ansible_collections.underlay.network.plugins.module_utils._links import drivers
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as nl
 
 RELEASE = '6.1.176'
 

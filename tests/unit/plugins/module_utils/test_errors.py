@@ -13,7 +13,7 @@ import errno
 
 import pytest
 
-from ansible_collections.underlay.network.plugins.module_utils._errors import (
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import (
     KernelError, UnderlayError, ValidationError, translate)
 
 MACVLAN = {'kind': 'macvlan', 'name': 'mv0', 'netns': None, 'parent': 'eth0', 'parent_netns': None,

@@ -14,8 +14,8 @@ import struct
 
 import pytest
 
-from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._kinds import (
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._links.kinds import (
     KINDS, MACVLAN_MODE_VALUES, MACVLAN_MODES, LinkKind, Macvlan)
 
 from ansible_collections.underlay.network.tests.unit import fakes

@@ -13,8 +13,8 @@ import struct
 
 import pytest
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils._kinds import (
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+from ansible_collections.underlay.network.plugins.module_utils._links.kinds import (
     IPVLAN_FLAGS, IPVLAN_MODES, KINDS, Ipvlan)
 
 from ansible_collections.underlay.network.tests.unit import fakes

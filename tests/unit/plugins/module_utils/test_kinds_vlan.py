@@ -14,9 +14,10 @@ import struct
 
 import pytest
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS, VLAN_FLAGS, VLAN_PROTOCOLS, Vlan
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._links.kinds import (
+    KINDS, VLAN_FLAGS, VLAN_PROTOCOLS, Vlan)
 
 from ansible_collections.underlay.network.tests.unit import fakes
 

@@ -13,8 +13,8 @@ import errno
 
 import pytest
 
-from ansible_collections.underlay.network.plugins.module_utils._errors import KernelError, ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._namespace import reconcile_namespace
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.namespace import reconcile_namespace
 
 from ansible_collections.underlay.network.tests.unit.fakes import FakeKernel, calls_of, ethernet, link, loopback
 

@@ -19,8 +19,8 @@ import sys
 
 import pytest
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
 
 from ansible_collections.underlay.network.tests.unit import fakes
 

@@ -18,8 +18,8 @@ import ipaddress
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._networks import (
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import (
     FIELDS, SUBNET_FIELDS, NetworkError, normalise_networks)
 
 # plausible values (so that many definitions get far into the checks) mixed with anything at all

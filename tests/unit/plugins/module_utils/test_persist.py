@@ -17,10 +17,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.underlay.network.plugins.module_utils import _persist as persist
-from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._lock import NamespaceLock
-from ansible_collections.underlay.network.plugins.module_utils._networks import normalise_networks
+from ansible_collections.underlay.network.plugins.module_utils._persist import files as persist
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
+from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import normalise_networks
 
 # db leaves its ipvlan mode to the parent's ports: the files get the mode the shim has (l2 without any)
 NETWORKS = [
@@ -81,7 +81,8 @@ def test_engine_backend_writes_state_code_and_units_then_changes_nothing(tmp_pat
         [NETWORKS[0], dict(NETWORKS[1], mode='l2')])['shims']
     assert os.access(str(tmp_path / 'usr/lib/underlay.network/replay'), os.X_OK)
     code = tmp_path / 'usr/lib/underlay.network/lib/ansible_collections/underlay/network/plugins/module_utils'
-    assert (code / '_replay.py').is_file() and (code / '_host.py').is_file()
+    assert (code / '_persist/replay.py').is_file() and (code / '_host/converge.py').is_file()
+    assert (code / '_persist/__init__.py').is_file(), 'the packages come along with their modules'
     engine_step = [change for change in result['changes'] if change['name'] == '/usr/lib/underlay.network/lib']
     assert len(engine_step) == 1 and engine_step[0]['files'] > 20, 'the engine code is one step'
 

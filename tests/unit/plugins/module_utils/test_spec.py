@@ -13,10 +13,11 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._spec import (
-    LINK_ARGUMENT_SPEC, LinkSpec, build_spec, check_ifname, check_mac, check_mtu, check_netns,
-    normalise_addresses, parse_interface, parse_network)
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._links.spec import (
+    LINK_ARGUMENT_SPEC, LinkSpec, build_spec, normalise_addresses)
+from ansible_collections.underlay.network.plugins.module_utils._common.fields import (
+    check_ifname, check_mac, check_mtu, check_netns, parse_interface, parse_network)
 
 
 # ---------------------------------------------------------------- interface names

@@ -21,7 +21,7 @@ import socket
 import struct
 import time
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 
 ICMP_ECHO_REQUEST, ICMP_ECHO_REPLY = 8, 0
 ICMP6_ECHO_REQUEST, ICMP6_ECHO_REPLY = 128, 129

@@ -19,15 +19,16 @@ __metaclass__ = type
 import ipaddress
 import os
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils._engine import Transaction
-from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
-from ansible_collections.underlay.network.plugins.module_utils._plan import port_siblings
-from ansible_collections.underlay.network.plugins.module_utils._read import Snapshot
-from ansible_collections.underlay.network.plugins.module_utils._spec import (
-    build_spec, check_netns, normalise_routes, parse_interface, parse_network)
-from ansible_collections.underlay.network.plugins.module_utils._vocabulary import OWNER_MARK, SHIM_MODES
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import Transaction
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import port_siblings
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
+from ansible_collections.underlay.network.plugins.module_utils._links.spec import build_spec, normalise_routes
+from ansible_collections.underlay.network.plugins.module_utils._common.fields import (
+    check_netns, parse_interface, parse_network)
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import OWNER_MARK, SHIM_MODES
 
 
 def _address(field, value):

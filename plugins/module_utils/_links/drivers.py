@@ -26,9 +26,10 @@ import errno
 import os
 import re
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as nl
-from ansible_collections.underlay.network.plugins.module_utils._kinds import (
-    IFLA_IPVLAN_FLAGS, IFLA_IPVLAN_MODE, IFLA_MACVLAN_MODE, IFLA_VLAN_ID, IPVLAN_FLAGS, IPVLAN_MODES, MACVLAN_MODE_VALUES)
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as nl
+from ansible_collections.underlay.network.plugins.module_utils._links.kinds import (
+    IFLA_IPVLAN_FLAGS, IFLA_IPVLAN_MODE, IFLA_MACVLAN_MODE, IFLA_VLAN_ID, IPVLAN_FLAGS, IPVLAN_MODES,
+    MACVLAN_MODE_VALUES)
 
 BUILTIN, LOADED, LOADABLE, MISSING = 'builtin', 'loaded', 'loadable', 'missing'
 STATUSES = (BUILTIN, LOADED, LOADABLE, MISSING)

@@ -11,11 +11,11 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils._engine import reconcile
-from ansible_collections.underlay.network.plugins.module_utils._errors import KernelError, UnderlayError
-from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
-from ansible_collections.underlay.network.plugins.module_utils._spec import LINK_ARGUMENT_SPEC, build_spec
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import reconcile
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, UnderlayError
+from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
+from ansible_collections.underlay.network.plugins.module_utils._links.spec import LINK_ARGUMENT_SPEC, build_spec
 
 
 class UnderlayModule(AnsibleModule):

@@ -20,10 +20,11 @@ __metaclass__ = type
 
 import errno
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as nl
-from ansible_collections.underlay.network.plugins.module_utils._errors import KernelError, translate
-from ansible_collections.underlay.network.plugins.module_utils._plan import report, step
-from ansible_collections.underlay.network.plugins.module_utils._spec import check_ifname, check_netns
+from ansible_collections.underlay.network.plugins.module_utils._kernel.systemd import systemd_escape
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as nl
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, translate
+from ansible_collections.underlay.network.plugins.module_utils._common.change import report, step
+from ansible_collections.underlay.network.plugins.module_utils._common.fields import check_ifname, check_netns
 
 
 def decode(payload):
@@ -37,26 +38,6 @@ def decode(payload):
 def promisc_request(index, on):
     """RTM_NEWLINK that sets (on) or clears the user's IFF_PROMISC flag and nothing else."""
     return nl.RTM_NEWLINK, 0, nl.ifinfo(index, nl.IFF_PROMISC if on else 0, nl.IFF_PROMISC)
-
-
-_SYSTEMD_SAFE = frozenset(b'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.')
-
-
-def systemd_escape(name):
-    """`systemd-escape NAME`: the instance string of a template unit for this interface name.
-
-    Kept: ASCII letters, digits, ':', '_' and '.' (not leading); '/' becomes '-'; every other byte
-    is \\xNN. So 'eth0.10' stays, 'br-lan' becomes 'br\\x2dlan' (whose %I is 'br-lan' again).
-    """
-    out = []
-    for position, byte in enumerate(bytearray(name.encode('utf-8'))):
-        if byte == ord('/'):
-            out.append('-')
-        elif byte in _SYSTEMD_SAFE and not (position == 0 and byte == ord('.')):
-            out.append(chr(byte))
-        else:
-            out.append('\\x%02x' % byte)
-    return ''.join(out)
 
 
 def _where(name, netns):

@@ -11,7 +11,7 @@ __metaclass__ = type
 
 import errno
 
-from ansible_collections.underlay.network.plugins.module_utils._vocabulary import KERNEL_MODULES
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import KERNEL_MODULES
 
 
 class UnderlayError(Exception):

@@ -11,10 +11,10 @@ __metaclass__ = type
 
 import errno
 
-from ansible_collections.underlay.network.plugins.module_utils._errors import ns_words
-from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
-from ansible_collections.underlay.network.plugins.module_utils._plan import port_siblings
-from ansible_collections.underlay.network.plugins.module_utils._vocabulary import PORT_KINDS
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import ns_words
+from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import port_siblings
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import PORT_KINDS
 
 
 def find_cause(code, spec, snapshots):

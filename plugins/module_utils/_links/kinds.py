@@ -15,9 +15,9 @@ __metaclass__ = type
 
 import struct
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as nl
-from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._spec import check_mac
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as nl
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._common.fields import check_mac
 
 
 class LinkKind:

@@ -12,10 +12,10 @@ __metaclass__ = type
 import ipaddress
 import socket
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils._errors import translate
-from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS, LinkKind
-from ansible_collections.underlay.network.plugins.module_utils._spec import address_sort_key, route_list
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import translate
+from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS, LinkKind
+from ansible_collections.underlay.network.plugins.module_utils._links.spec import address_sort_key, route_list
 
 
 def is_link_local(text):

@@ -16,9 +16,9 @@ __metaclass__ = type
 import os
 import re
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils._errors import KernelError, ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._plan import Change
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._common.change import Change
 
 _KEY = re.compile(r'^net[./][A-Za-z0-9_@:+./-]+$')
 _EMPTY_PART = re.compile(r'\.\.|//|/\.|\./|[./]$')

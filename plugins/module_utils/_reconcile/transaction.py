@@ -17,15 +17,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils._apply import Applier
-from ansible_collections.underlay.network.plugins.module_utils._errors import (
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.apply import Applier
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import (
     KernelError, UnderlayError, ValidationError, ns_words, translate)
-from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
-from ansible_collections.underlay.network.plugins.module_utils._plan import (
-    Change, check_port_options, check_port_options_agree, plan_link, report)
-from ansible_collections.underlay.network.plugins.module_utils._read import Snapshot, link_view
-from ansible_collections.underlay.network.plugins.module_utils._spec import LinkSpec
+from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
+from ansible_collections.underlay.network.plugins.module_utils._common.change import Change, report
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import (
+    check_port_options, check_port_options_agree, plan_link)
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot, link_view
+from ansible_collections.underlay.network.plugins.module_utils._links.spec import LinkSpec
 
 FOLLOWUP_ATTRIBUTES = ('alias', 'addresses', 'routes')  # steps that need the link's index
 

@@ -19,7 +19,7 @@ import fcntl
 import os
 import time
 
-from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
 
 LOCK_DIR = '/run/underlay.network'
 

@@ -21,11 +21,12 @@ import socket
 from ansible.module_utils.six.moves import http_client
 from ansible.module_utils.six.moves.urllib.parse import quote
 
-from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError, ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._networks import DRIVERS, one_per_parent_message
-from ansible_collections.underlay.network.plugins.module_utils._plan import report, step
-from ansible_collections.underlay.network.plugins.module_utils._spec import parse_network
-from ansible_collections.underlay.network.plugins.module_utils._vocabulary import DOCKER_LABEL
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError, ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import (
+    DRIVERS, one_per_parent_message)
+from ansible_collections.underlay.network.plugins.module_utils._common.change import report, step
+from ansible_collections.underlay.network.plugins.module_utils._common.fields import parse_network
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DOCKER_LABEL
 
 DEFAULT_HOST = 'unix:///var/run/docker.sock'
 MODE_OPTION = {'macvlan': 'macvlan_mode', 'ipvlan': 'ipvlan_mode'}

@@ -20,12 +20,12 @@ import os
 import socket
 import sys
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils import _persist as persist
-from ansible_collections.underlay.network.plugins.module_utils import _sysctl as sysctl
-from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError
-from ansible_collections.underlay.network.plugins.module_utils._host import converge_host
-from ansible_collections.underlay.network.plugins.module_utils._lock import NamespaceLock
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+from ansible_collections.underlay.network.plugins.module_utils._persist import files as persist
+from ansible_collections.underlay.network.plugins.module_utils._kernel import sysctl
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
+from ansible_collections.underlay.network.plugins.module_utils._host.converge import converge_host
+from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
 
 
 def say(text, stream=None):

@@ -14,10 +14,10 @@ import ipaddress
 import os
 import socket
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils._diagnose import find_cause
-from ansible_collections.underlay.network.plugins.module_utils._errors import translate
-from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.diagnose import find_cause
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import translate
+from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
 
 
 class Applier:

@@ -9,46 +9,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError, ns_words
-from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
-from ansible_collections.underlay.network.plugins.module_utils._read import Snapshot, link_view
-
-
-class Change:
-    """One small named step of a plan, e.g. `set mode` bridge -> private."""
-
-    def __init__(self, action, attribute=None, before=None, after=None, reason=None, **details):
-        self.action = action
-        self.attribute = attribute
-        self.before = before
-        self.after = after
-        self.reason = reason
-        self.details = details  # more of what the step is about (a route's destination and metric)
-
-    def as_dict(self, spec):
-        return self.record(spec.kind, spec.name, spec.netns)
-
-    def record(self, kind, name, netns):
-        """The step as every module reports it: action, kind, name, netns, then what it is about."""
-        result = {'action': self.action, 'kind': kind, 'name': name, 'netns': netns}
-        for key in ('attribute', 'before', 'after', 'reason'):
-            value = getattr(self, key)
-            if value is not None:
-                result[key] = list(value) if isinstance(value, tuple) else value
-        result.update(self.details)
-        return result
-
-
-def step(action, kind, name, netns=None, **fields):
-    """One change of anything (a namespace, a promiscuous flag, a Docker network) in the engine's shape."""
-    known = dict((key, fields.pop(key)) for key in ('attribute', 'before', 'after', 'reason') if key in fields)
-    return Change(action, **dict(known, **fields)).record(kind, name, netns)
-
-
-def report(changes, before, after, **extra):
-    """The result every module returns: changed, changes, diff, and what it is about (`extra`)."""
-    return dict(extra, changed=bool(changes), changes=changes, diff={'before': before or {}, 'after': after or {}})
+from ansible_collections.underlay.network.plugins.module_utils._common.change import Change
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError, ns_words
+from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot, link_view
 
 
 class LinkPlan:

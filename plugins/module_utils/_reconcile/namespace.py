@@ -9,10 +9,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.underlay.network.plugins.module_utils import _netlink as netlink
-from ansible_collections.underlay.network.plugins.module_utils._errors import KernelError
-from ansible_collections.underlay.network.plugins.module_utils._plan import report, step
-from ansible_collections.underlay.network.plugins.module_utils._spec import check_netns
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError
+from ansible_collections.underlay.network.plugins.module_utils._common.change import report, step
+from ansible_collections.underlay.network.plugins.module_utils._common.fields import check_netns
 
 
 def _describe(netns):

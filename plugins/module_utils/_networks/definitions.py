@@ -24,10 +24,10 @@ import re
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
-from ansible_collections.underlay.network.plugins.module_utils._errors import ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._spec import (
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._common.fields import (
     IFNAMSIZ, check_ifname, parse_network)
-from ansible_collections.underlay.network.plugins.module_utils._vocabulary import (
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
     IPVLAN_MODES, KERNEL_MODULES, NETWORK_DRIVERS, NETWORK_MODES)
 
 DRIVERS = NETWORK_DRIVERS

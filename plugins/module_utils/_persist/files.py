@@ -32,9 +32,10 @@ import json
 import os
 import sys
 
-from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError, ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._plan import step
-from ansible_collections.underlay.network.plugins.module_utils._vocabulary import OWNER_MARK
+from ansible_collections.underlay.network.plugins.module_utils._kernel.systemd import device_unit, systemd_escape_path
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError, ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._common.change import step
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import OWNER_MARK
 
 BACKENDS = ('engine', 'networkd', 'none')
 STATE_DIR = 'etc/underlay.network'
@@ -67,7 +68,7 @@ def resolved(derived, netns):
     open_modes = [net['shim_name'] for net in derived['networks'] if net['driver'] == 'ipvlan' and net['mode'] is None]
     if not open_modes:
         return derived
-    from ansible_collections.underlay.network.plugins.module_utils._read import describe_links
+    from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import describe_links
     found = dict((view['name'], view.get('mode')) for view in describe_links(netns, ['ipvlan'], open_modes) or [])
     networks = [dict(net, mode=found.get(net['shim_name']) or 'l2') if net['shim_name'] in open_modes else net
                 for net in derived['networks']]
@@ -231,28 +232,10 @@ def changes_and_diff(plan):
 
 # ------------------------------------------------------------------ the engine backend
 
-def systemd_escape_path(path):
-    """systemd-escape --path: what a device unit is called (sys-subsystem-net-devices-eth0.10.device)."""
-    path = path.strip('/')
-    out = []
-    for index, char in enumerate(path):
-        if char == '/':
-            out.append('-')
-        elif char.isalnum() and ord(char) < 128 or char in ':_' or (char == '.' and index > 0):
-            out.append(char)
-        else:
-            out.append(''.join('\\x%02x' % byte for byte in char.encode('utf-8')))
-    return ''.join(out)
-
-
-def device_unit(ifname):
-    return systemd_escape_path('/sys/subsystem/net/devices/%s' % ifname) + '.device'
-
-
 def engine_sources():
     """{relative path: source} of the engine as this process imported it, and the parts of
     ansible.module_utils it imports (a host needs no Ansible at boot)."""
-    import ansible_collections.underlay.network.plugins.module_utils._replay  # noqa: F401 (pulled in for its imports)
+    import ansible_collections.underlay.network.plugins.module_utils._persist.replay  # noqa: F401 (pulled in for its imports)
     sources = {}
     for name, module in sorted(sys.modules.items()):
         if module is None or not (name == 'ansible' or name.startswith('ansible.module_utils')
@@ -286,7 +269,7 @@ def _replay_script(python):
             'import os\nimport sys\n\n'
             'sys.dont_write_bytecode = True  # the tree is Ansible\'s to compare: no __pycache__ in it\n'
             'sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))\n'
-            'from ansible_collections.underlay.network.plugins.module_utils._replay import main  # noqa: E402\n\n'
+            'from ansible_collections.underlay.network.plugins.module_utils._persist.replay import main  # noqa: E402\n\n'
             'sys.exit(main(sys.argv[1:]))\n')
 
 
@@ -508,8 +491,8 @@ def converge_persistent(params, check_mode=False, docker_client=None, run_comman
     """host_networks with persistence: the runtime transaction, then its files, under one lock.
 
     `run_command` (AnsibleModule.run_command) tells a running systemd that the units changed."""
-    from ansible_collections.underlay.network.plugins.module_utils._host import HostNetworks
-    from ansible_collections.underlay.network.plugins.module_utils._lock import NamespaceLock
+    from ansible_collections.underlay.network.plugins.module_utils._host.converge import HostNetworks
+    from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
     persistence = Persistence(params.get('persist') or 'none', params.get('netns') or None,
                               params.get('persist_root') or '/', params.get('state') or 'present')
     host = HostNetworks(params, check_mode, docker_client)

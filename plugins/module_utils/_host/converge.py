@@ -21,21 +21,22 @@ __metaclass__ = type
 import os
 import sys
 
-from ansible_collections.underlay.network.plugins.module_utils import _gate as gate
-from ansible_collections.underlay.network.plugins.module_utils import _sysctl as sysctl
-from ansible_collections.underlay.network.plugins.module_utils._docker import (
+from ansible_collections.underlay.network.plugins.module_utils._kernel import icmp as gate
+from ansible_collections.underlay.network.plugins.module_utils._kernel import sysctl
+from ansible_collections.underlay.network.plugins.module_utils._networks.docker import (
     DockerClient, create_body, network_view)
-from ansible_collections.underlay.network.plugins.module_utils._engine import Transaction
-from ansible_collections.underlay.network.plugins.module_utils._errors import UnderlayError, ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._lock import NamespaceLock
-from ansible_collections.underlay.network.plugins.module_utils._networks import (
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import Transaction
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError, ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
+from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import (
     docker_name_of, normalise_networks, shim_args)
-from ansible_collections.underlay.network.plugins.module_utils._kinds import KINDS
-from ansible_collections.underlay.network.plugins.module_utils._plan import Change, port_siblings, step
-from ansible_collections.underlay.network.plugins.module_utils._read import Snapshot
-from ansible_collections.underlay.network.plugins.module_utils._shim import ShimSpec
-from ansible_collections.underlay.network.plugins.module_utils._spec import LinkSpec, build_spec
-from ansible_collections.underlay.network.plugins.module_utils._vocabulary import (
+from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
+from ansible_collections.underlay.network.plugins.module_utils._common.change import Change, step
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import port_siblings
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
+from ansible_collections.underlay.network.plugins.module_utils._host.shim import ShimSpec
+from ansible_collections.underlay.network.plugins.module_utils._links.spec import LinkSpec, build_spec
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
     DOCKER_LABEL, OWNER_MARK, PORT_KINDS)
 
 
