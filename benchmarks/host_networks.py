@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -14,7 +13,6 @@ addresses and routes, and the netlink calls of an unchanged re-apply.
 --collection points at another checkout of the collection (for example an older commit in a git worktree)
 to measure that one's role the same way. Everything lives in namespaces named ulbench-*, removed at the end.
 """
-from __future__ import print_function
 
 import argparse
 import json
@@ -166,7 +164,7 @@ def main():
     if os.path.abspath(options.collection) == REPO:
         # the best of five (this machine is shared; the minimum is the least disturbed run)
         runs = [module_against_ip_batch(sizes[-1]) for _attempt in range(5)]
-        module, applying, batch, reapply = [min(run[i] for run in runs) for i in range(4)]
+        module, applying, batch, reapply = (min(run[i] for run in runs) for i in range(4))
         calls = runs[-1][4]
         print('N=%d host_networks in-process: whole run %.3f s, its apply (requests, read back, verify) %.3f s; '
               'ip -batch %.3f s (apply %.1fx, whole %.1fx); unchanged re-apply %.3f s with %d netlink dumps and %d '

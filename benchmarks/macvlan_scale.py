@@ -31,16 +31,16 @@ class Counting(netlink.Netlink):
 
     def links(self):
         self._count('link dumps')
-        return super(Counting, self).links()
+        return super().links()
 
     def addresses(self):
         self._count('address dumps')
-        return super(Counting, self).addresses()
+        return super().addresses()
 
     def run(self, requests):
         for _request in requests:
             self._count('changes')
-        return super(Counting, self).run(requests)
+        return super().run(requests)
 
 
 def specs(n):

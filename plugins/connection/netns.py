@@ -1,11 +1,7 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r'''
 name: netns
@@ -79,8 +75,8 @@ class Connection(LocalConnection):
 
     def exec_command(self, cmd, in_data=None, sudoable=True):
         if not isinstance(cmd, (str, bytes)):
-            cmd = ' '.join(shlex.quote(part) for part in cmd)
+            cmd = shlex.join(cmd)
         if isinstance(cmd, bytes):
             cmd = cmd.decode('utf-8', 'surrogateescape')
         wrapped = 'ip netns exec %s /bin/sh -c %s' % (shlex.quote(self._namespace()), shlex.quote(cmd))
-        return super(Connection, self).exec_command(wrapped, in_data=in_data, sudoable=sudoable)
+        return super().exec_command(wrapped, in_data=in_data, sudoable=sudoable)

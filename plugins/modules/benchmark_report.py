@@ -1,12 +1,8 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r'''
 module: benchmark_report
@@ -277,7 +273,7 @@ def write_if_changed(module, path, content):
         with open(path, 'rb') as existing:
             if existing.read() == content:
                 return False
-    except (IOError, OSError):
+    except OSError:
         pass
     if not module.check_mode:
         temp = '%s.tmp%d' % (path, os.getpid())

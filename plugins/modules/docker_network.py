@@ -1,12 +1,8 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r'''
 module: docker_network
@@ -147,13 +143,12 @@ diff:
   type: dict
 '''
 
+from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
 from ansible_collections.underlay.network.plugins.module_utils._networks.docker import DockerClient, reconcile_network
-from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
-from ansible_collections.underlay.network.plugins.module_utils._common.module import UnderlayModule
 
 
 def main():
-    module = UnderlayModule(dict(
+    run_module(dict(
         name=dict(type='str', required=True),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         driver=dict(type='str', default='macvlan', choices=['macvlan', 'ipvlan']),
@@ -168,13 +163,9 @@ def main():
         mode=dict(type='str'),
         recreate=dict(type='bool', default=False),
         docker_host=dict(type='str', default='unix:///var/run/docker.sock'),
-    ), needs_pyroute2=False, mutually_exclusive=[('subnets', 'subnet'), ('subnets', 'gateway'), ('subnets', 'ip_range'),
-                                                 ('subnets', 'aux_addresses')])
-    try:
-        result = reconcile_network(DockerClient(module.params['docker_host']), module.params, module.check_mode)
-    except UnderlayError as exc:
-        module.fail_from(exc)
-    module.exit_with(result)
+    ), lambda module: reconcile_network(DockerClient(module.params['docker_host']), module.params, module.check_mode),
+        mutually_exclusive=[('subnets', 'subnet'), ('subnets', 'gateway'), ('subnets', 'ip_range'),
+                            ('subnets', 'aux_addresses')])
 
 
 if __name__ == '__main__':

@@ -1,12 +1,8 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r'''
 module: host_networks
@@ -237,12 +233,13 @@ persist:
            changed_files: [etc/underlay.network/host-networks.json]}
 '''
 
+from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
+from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import PYROUTE2
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import converge_persistent
-from ansible_collections.underlay.network.plugins.module_utils._common.module import UnderlayModule
 
 
 def main():
-    module = UnderlayModule(dict(
+    run_module(dict(
         networks=dict(type='list', elements='dict', required=True),  # each checked against NETWORK_OPTIONS
         state=dict(type='str', default='present', choices=['present', 'absent']),
         netns=dict(type='str'),
@@ -256,8 +253,8 @@ def main():
         lock_timeout=dict(type='int', default=120),
         persist=dict(type='str', default='none', choices=['engine', 'networkd', 'none']),
         persist_root=dict(type='path', default='/'),
-    ))
-    module.run(lambda params, check_mode: converge_persistent(params, check_mode, run_command=module.run_command))
+    ), lambda module: converge_persistent(module.params, module.check_mode, run_command=module.run_command),
+        requires=[PYROUTE2])
 
 
 if __name__ == '__main__':

@@ -1,12 +1,8 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r'''
 module: host_shim
@@ -150,12 +146,13 @@ diff:
   type: dict
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._common.module import UnderlayModule
+from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
 from ansible_collections.underlay.network.plugins.module_utils._host.shim import reconcile_shim
+from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import PYROUTE2
 
 
 def main():
-    module = UnderlayModule(dict(
+    run_module(dict(
         name=dict(type='str', required=True),
         parent=dict(type='str'),
         kind=dict(type='str', default='macvlan', choices=['macvlan', 'ipvlan']),
@@ -167,8 +164,8 @@ def main():
         state=dict(type='str', default='present', choices=['present', 'absent']),
         allow_overlap=dict(type='bool', default=False),
         change_siblings=dict(type='bool', default=False),
-    ), required_if=[('state', 'present', ('parent', 'address'))])
-    module.run(reconcile_shim)
+    ), lambda module: reconcile_shim(module.params, module.check_mode), requires=[PYROUTE2],
+        required_if=[('state', 'present', ('parent', 'address'))])
 
 
 if __name__ == '__main__':

@@ -1,12 +1,8 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r'''
 module: kernel_drivers
@@ -172,23 +168,27 @@ problems:
   elements: str
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._links import drivers as _drivers
-from ansible_collections.underlay.network.plugins.module_utils._common.module import UnderlayModule
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError
+from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+from ansible_collections.underlay.network.plugins.module_utils._links import drivers
+
+
+def _gather(module):
+    try:
+        return drivers.gather(module.params['drivers'], module.params['features'], module.params['probe'])
+    except (OSError, netlink.NetlinkError) as exc:
+        raise KernelError('cannot probe the kernel for link drivers in a throwaway namespace: %s; run as root, '
+                          'or set probe=false to read only /proc, /sys and /lib/modules' % exc, field='probe')
 
 
 def main():
-    module = UnderlayModule(dict(
+    run_module(dict(
         drivers=dict(type='list', elements='str', default=['macvlan', 'ipvlan', '8021q'],
-                     choices=_drivers.DRIVER_CHOICES),
-        features=dict(type='list', elements='str', default=[], choices=sorted(_drivers.FEATURES)),
+                     choices=drivers.DRIVER_CHOICES),
+        features=dict(type='list', elements='str', default=[], choices=sorted(drivers.FEATURES)),
         probe=dict(type='bool', default=True),
-    ))
-    try:
-        result = _drivers.gather(module.params['drivers'], module.params['features'], module.params['probe'])
-    except (OSError, _drivers.nl.NetlinkError) as exc:
-        module.fail_json(msg='cannot probe the kernel for link drivers in a throwaway namespace: %s; run as root, '
-                             'or set probe=false to read only /proc, /sys and /lib/modules' % exc)
-    module.exit_json(**result)
+    ), _gather, requires=[netlink.PYROUTE2])
 
 
 if __name__ == '__main__':

@@ -1,12 +1,8 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r'''
 module: link_info
@@ -81,22 +77,22 @@ links:
             mode: bridge, nopromisc: null, source_macs: null}]
 '''
 
+from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
+from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import PYROUTE2
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import describe_links
-from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, UnderlayError
-from ansible_collections.underlay.network.plugins.module_utils._common.module import UnderlayModule
+
+
+def _links(module):
+    links = describe_links(module.params['netns'], module.params['kinds'], module.params['names'])
+    return {'changed': False, 'exists': links is not None, 'links': links or []}
 
 
 def main():
-    module = UnderlayModule(dict(
+    run_module(dict(
         netns=dict(type='str'),
         kinds=dict(type='list', elements='str'),
         names=dict(type='list', elements='str'),
-    ))
-    try:
-        links = describe_links(module.params['netns'], module.params['kinds'], module.params['names'])
-    except (UnderlayError, KernelError) as exc:
-        module.fail_from(exc)
-    module.exit_json(changed=False, exists=links is not None, links=links or [])
+    ), _links, requires=[PYROUTE2])
 
 
 if __name__ == '__main__':

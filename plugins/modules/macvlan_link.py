@@ -1,12 +1,8 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r'''
 module: macvlan_link
@@ -99,16 +95,19 @@ diff:
   type: dict
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._common.module import run_link_module
+from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
+from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import PYROUTE2
+from ansible_collections.underlay.network.plugins.module_utils._links.spec import LINK_ARGUMENT_SPEC, LINK_REQUIRES_PARENT
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import reconcile_link_module
 
 
 def main():
-    run_link_module('macvlan', dict(
-        mode=dict(type='str', default='bridge', choices=['private', 'vepa', 'bridge', 'passthru', 'source']),
-        macaddress=dict(type='str'),
-        source_macs=dict(type='list', elements='str'),
-        nopromisc=dict(type='bool'),
-    ))
+    run_module(dict(LINK_ARGUMENT_SPEC,
+                    mode=dict(type='str', default='bridge', choices=['private', 'vepa', 'bridge', 'passthru', 'source']),
+                    macaddress=dict(type='str'),
+                    source_macs=dict(type='list', elements='str'),
+                    nopromisc=dict(type='bool'),
+                    ), reconcile_link_module('macvlan'), requires=[PYROUTE2], required_if=[LINK_REQUIRES_PARENT])
 
 
 if __name__ == '__main__':

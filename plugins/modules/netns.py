@@ -1,12 +1,8 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r'''
 module: netns
@@ -67,23 +63,18 @@ changes:
   sample: [{action: create, netns: net1}, {action: set admin_state, netns: net1, name: lo, before: down, after: up}]
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
-from ansible_collections.underlay.network.plugins.module_utils._common.module import UnderlayModule
+from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
+from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import PYROUTE2
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.namespace import reconcile_namespace
 
 
 def main():
-    module = UnderlayModule(dict(
+    run_module(dict(
         name=dict(type='str', required=True),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         loopback_up=dict(type='bool', default=True),
-    ))
-    try:
-        result = reconcile_namespace(module.params['name'], module.params['state'],
-                                     module.params['loopback_up'], module.check_mode)
-    except UnderlayError as exc:
-        module.fail_from(exc)
-    module.exit_with(result)
+    ), lambda module: reconcile_namespace(module.params['name'], module.params['state'], module.params['loopback_up'],
+                                          module.check_mode), requires=[PYROUTE2])
 
 
 if __name__ == '__main__':

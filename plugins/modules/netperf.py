@@ -1,12 +1,8 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r'''
 module: netperf
@@ -171,7 +167,7 @@ def listening(table, port):
     try:
         with open(table) as lines:
             rows = [line.split() for line in lines][1:]
-    except (IOError, OSError):
+    except OSError:
         return False
     return any(len(row) > 3 and row[1].rsplit(':', 1)[-1] == '%04X' % port and row[3] == TCP_LISTEN for row in rows)
 
@@ -186,7 +182,7 @@ def summarise(runs):
     return out
 
 
-class Netperf(object):
+class Netperf:
     def __init__(self, module):
         self.module = module
         self.params = module.params
@@ -218,7 +214,7 @@ class Netperf(object):
                     if comm.read().strip() != 'netserver':
                         continue
                 netns = os.stat(os.path.join('/proc', entry, 'ns', 'net'))
-            except (IOError, OSError):
+            except OSError:
                 continue  # gone meanwhile, or not ours to read
             if (netns.st_dev, netns.st_ino) == (wanted.st_dev, wanted.st_ino):
                 pids.append(int(entry))

@@ -1,12 +1,8 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r'''
 module: promisc
@@ -105,23 +101,18 @@ systemd_instance:
   sample: br\x2dlan
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
-from ansible_collections.underlay.network.plugins.module_utils._common.module import UnderlayModule
+from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
+from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import PYROUTE2
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.promisc import reconcile_promisc
 
 
 def main():
-    module = UnderlayModule(dict(
+    run_module(dict(
         name=dict(type='str', required=True),
         netns=dict(type='str'),
         state=dict(type='str', default='on', choices=['on', 'off']),
-    ))
-    try:
-        result = reconcile_promisc(module.params['name'], module.params['netns'], module.params['state'],
-                                   module.check_mode)
-    except UnderlayError as exc:
-        module.fail_from(exc)
-    module.exit_with(result)
+    ), lambda module: reconcile_promisc(module.params['name'], module.params['netns'], module.params['state'],
+                                        module.check_mode), requires=[PYROUTE2])
 
 
 if __name__ == '__main__':

@@ -1,12 +1,8 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r'''
 module: underlay_networks
@@ -137,33 +133,25 @@ field:
   type: str
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
-from ansible_collections.underlay.network.plugins.module_utils._host.converge import docker_views
-from ansible_collections.underlay.network.plugins.module_utils._common.module import UnderlayModule
+from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import normalise_networks
+from ansible_collections.underlay.network.plugins.module_utils._networks.docker import docker_views
 
 
-def _pyroute2():
-    """pyroute2 is not needed here; report whether the link modules will find it (guarded import)."""
-    try:
-        from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as _netlink
-    except ImportError:  # pragma: no cover - _netlink guards its own pyroute2 import
-        return {'available': False, 'version': None}
-    return {'available': bool(_netlink.HAS_PYROUTE2), 'version': _netlink.pyroute2_version()}
+def _validate(module):
+    views = docker_views(module.params['networks'], module.params['docker_host'])[0]
+    result = normalise_networks(module.params['networks'], docker_views=views)
+    # pyroute2 is not needed here: say whether the link modules will find it
+    result['pyroute2'] = {'available': netlink.HAS_PYROUTE2, 'version': netlink.pyroute2_version()}
+    return dict(result, changed=False)
 
 
 def main():
-    module = UnderlayModule(dict(
+    run_module(dict(
         networks=dict(type='list', elements='dict', required=True),
         docker_host=dict(type='str', default='unix:///var/run/docker.sock'),
-    ), needs_pyroute2=False)  # pure validation; it reports whether pyroute2 is there instead
-    try:
-        views = docker_views(module.params['networks'], module.params['docker_host'])[0]
-        result = normalise_networks(module.params['networks'], docker_views=views)
-    except UnderlayError as exc:
-        module.fail_from(exc)
-    result['pyroute2'] = _pyroute2()
-    module.exit_json(changed=False, **result)
+    ), _validate)
 
 
 if __name__ == '__main__':

@@ -1,12 +1,8 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r'''
 module: vlan_link
@@ -100,20 +96,23 @@ diff:
   type: dict
 '''
 
-from ansible_collections.underlay.network.plugins.module_utils._common.module import run_link_module
+from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
+from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import PYROUTE2
+from ansible_collections.underlay.network.plugins.module_utils._links.spec import LINK_ARGUMENT_SPEC, LINK_REQUIRES_PARENT
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import reconcile_link_module
 
 
 def main():
-    run_link_module('vlan', dict(
-        vlan_id=dict(type='int'),
-        protocol=dict(type='str', default='802.1Q', choices=['802.1Q', '802.1ad']),
-        reorder_hdr=dict(type='bool', default=True),
-        gvrp=dict(type='bool', default=False),
-        mvrp=dict(type='bool', default=False),
-        loose_binding=dict(type='bool', default=False),
-        ingress_qos_map=dict(type='dict'),
-        egress_qos_map=dict(type='dict'),
-    ), required_if=[('state', 'present', ('vlan_id',))])
+    run_module(dict(LINK_ARGUMENT_SPEC,
+                    vlan_id=dict(type='int'),
+                    protocol=dict(type='str', default='802.1Q', choices=['802.1Q', '802.1ad']),
+                    reorder_hdr=dict(type='bool', default=True),
+                    gvrp=dict(type='bool', default=False),
+                    mvrp=dict(type='bool', default=False),
+                    loose_binding=dict(type='bool', default=False),
+                    ingress_qos_map=dict(type='dict'),
+                    egress_qos_map=dict(type='dict'),
+                    ), reconcile_link_module('vlan'), requires=[PYROUTE2], required_if=[LINK_REQUIRES_PARENT, ('state', 'present', ('vlan_id',))])
 
 
 if __name__ == '__main__':

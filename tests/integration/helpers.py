@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -88,8 +87,8 @@ class Lab:
         """Everything observable about links and addresses in these namespaces (for 'nothing changed')."""
         existing = set(sh('ip netns list').split())
         # operstate settles asynchronously (UNKNOWN -> UP) after a link comes up: not a change of ours
-        return dict((ns, re.sub(r' state [A-Z]+ ', ' ', sh('ip -n %s -d -o link show; ip -n %s -o addr show scope global; ip -n %s route show' % (ns, ns, ns)))
-                     if ns in existing else None) for ns in namespaces)
+        return {ns: re.sub(r' state [A-Z]+ ', ' ', sh('ip -n %s -d -o link show; ip -n %s -o addr show scope global; ip -n %s route show' % (ns, ns, ns)))
+                     if ns in existing else None for ns in namespaces}
 
     def ping(self, ns, address):
         """Does `address` answer from `ns`? Three echoes 0.2 s apart, any answer counts: the first may wait for

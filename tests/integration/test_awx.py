@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -68,7 +67,7 @@ class Job:
         return self.stats.get('artifact_data', {})
 
     def changed(self):
-        return dict((host, self.stats['changed'].get(host, 0)) for host in HOSTS)
+        return {host: self.stats['changed'].get(host, 0) for host in HOSTS}
 
 
 class DataDir:
@@ -106,12 +105,12 @@ class DataDir:
 
 def fleet_state():
     """Links, addresses and routes of every host namespace of the fleet (for 'nothing changed')."""
-    return dict((host, sh('ip -n %s -d -o link show; ip -n %s -o addr show; ip -n %s route show' % (host, host, host)))
-                for host in HOSTS)
+    return {host: sh('ip -n %s -d -o link show; ip -n %s -o addr show; ip -n %s route show' % (host, host, host))
+                for host in HOSTS}
 
 
 def shims():
-    return dict((host, 'lab-shim@eth0' in sh('ip -n %s -br link' % host)) for host in HOSTS)
+    return {host: 'lab-shim@eth0' in sh('ip -n %s -br link' % host) for host in HOSTS}
 
 
 @pytest.fixture(scope='module')
@@ -133,14 +132,14 @@ def test_site_check_job_plans_and_changes_nothing(data_dir):
     assert (job.status, job.rc) == ('successful', 0), job.stdout
     assert fleet_state() == before, 'a check job changed the kernel'
     assert all(count > 0 for count in job.changed().values()), job.changed()  # it planned the shims
-    assert job.artifacts == {'underlay_networks': dict((host, ['lab']) for host in HOSTS)}
+    assert job.artifacts == {'underlay_networks': {host: ['lab'] for host in HOSTS}}
 
 
 def test_site_job_applies_and_reports_networks_through_set_stats(data_dir):
     job = data_dir.run('playbooks/site.yml')
     assert (job.status, job.rc) == ('successful', 0), job.stdout
-    assert shims() == dict((host, True) for host in HOSTS)
-    assert job.artifacts == {'underlay_networks': dict((host, ['lab']) for host in HOSTS)}
+    assert shims() == {host: True for host in HOSTS}
+    assert job.artifacts == {'underlay_networks': {host: ['lab'] for host in HOSTS}}
     # the events AWX shows per task carry the module results
     host_events = [event for event in job.events if event['event'] == 'runner_on_ok'
                    and event['event_data'].get('resolved_action') == 'underlay.network.host_networks']
@@ -152,7 +151,7 @@ def test_site_job_applies_and_reports_networks_through_set_stats(data_dir):
 def test_verify_job_succeeds_with_an_empty_unreachable_list(data_dir):
     job = data_dir.run('playbooks/verify.yml')
     assert (job.status, job.rc) == ('successful', 0), job.stdout
-    assert job.artifacts == {'underlay_unreachable': dict((host, []) for host in HOSTS)}
+    assert job.artifacts == {'underlay_unreachable': {host: [] for host in HOSTS}}
 
 
 def test_verify_job_fails_when_a_host_lost_its_shim(data_dir):
@@ -169,7 +168,7 @@ def test_verify_job_with_extra_vars_from_a_survey(data_dir):
     job = data_dir.run('playbooks/verify.yml', extravars={'underlay_verify_targets': [
         {'name': 'h2-c1', 'address': '198.18.2.2'}, {'name': 'h3-c2', 'address': '198.18.3.3'}]})
     assert (job.status, job.rc) == ('successful', 0), job.stdout
-    assert job.artifacts == {'underlay_unreachable': dict((host, []) for host in HOSTS)}
+    assert job.artifacts == {'underlay_unreachable': {host: [] for host in HOSTS}}
 
 
 def test_teardown_check_job_then_teardown_job(data_dir):
@@ -182,7 +181,7 @@ def test_teardown_check_job_then_teardown_job(data_dir):
 
     job = data_dir.run('playbooks/teardown.yml')
     assert (job.status, job.rc) == ('successful', 0), job.stdout
-    assert shims() == dict((host, False) for host in HOSTS)
+    assert shims() == {host: False for host in HOSTS}
     done = job.artifacts['underlay_teardown']
     assert done[HOSTS[0]]['removed'] == []  # its shim was already gone
     for host in HOSTS[1:]:

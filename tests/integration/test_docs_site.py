@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -73,7 +72,7 @@ def test_every_role_has_a_page_from_its_argument_specs(site):
         html = page('%s_role.html' % name)
         assert 'ansible-option-table' in html, name
         options = site['role']['underlay.network.' + name]['entry_points']['main']['options']
-        assert set('main--' + option for option in options) <= option_ids(html), name
+        assert {'main--' + option for option in options} <= option_ids(html), name
 
 
 def test_the_changelog_lists_the_new_modules_and_roles_from_version_added(site):

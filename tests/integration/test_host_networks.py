@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -243,7 +242,7 @@ def test_vlan_sub_interfaces_and_an_ipvlan_shim_in_one_transaction(lab):
                                    shim_address='2001:db8:%d::1:1' % vlan)],
                      verify_targets=['198.18.%d.10' % vlan, '2001:db8:%d::10' % vlan])
                 for vlan, driver in sorted(vlans.items())]
-    networks = [dict((k, v) for k, v in net.items() if v is not None) for net in networks]
+    networks = [{k: v for k, v in net.items() if v is not None} for net in networks]
     pristine = host_state(host)
 
     # the containers are not there yet: the gate fails and the sub-interfaces and shims go again

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -33,7 +32,7 @@ def role(tmp_path, netns, networks, *extra, **variables):
     path.write_text(json.dumps(values))
     run = ansible_playbook('host_reachability.yml', '-e', '@%s' % path, *extra)
     recap = re.search(r'localhost\s+:\s+(.*)', run.stdout)
-    counts = dict((key, int(value)) for key, value in re.findall(r'(\w+)=(\d+)', recap.group(1))) if recap else {}
+    counts = {key: int(value) for key, value in re.findall(r'(\w+)=(\d+)', recap.group(1))} if recap else {}
     return run, counts
 
 
@@ -100,10 +99,10 @@ def test_seed000_role_check_apply_idempotent_validate_and_absent(lab, host, tmp_
     assert sh('cat /proc/sys/net/ipv4/ip_forward') == root_forwarding, 'the root namespace must not change'
     assert [path for path in files(tmp_path) if not path.startswith(ENGINE_CODE)] == persisted_files(host)
     assert 'net.ipv4.ip_forward = 1' in (tmp_path / 'root/etc/sysctl.d/60-underlay-host-reachability.conf').read_text()
-    stored = json.loads((tmp_path / 'root/etc/underlay.network/host-networks@{}.json'.format(host)).read_text())
+    stored = json.loads((tmp_path / f'root/etc/underlay.network/host-networks@{host}.json').read_text())
     assert stored['netns'] == host and [net['shim_name'] for net in stored['networks']] == ['mynet-shim']
-    assert stored['networks'][0]['subnets'] == [dict((key, MYNET[key]) for key in (
-        'subnet', 'gateway', 'ip_range', 'shim_address'))]
+    assert stored['networks'][0]['subnets'] == [{key: MYNET[key] for key in (
+        'subnet', 'gateway', 'ip_range', 'shim_address')}]
     assert reachable(lab, host) == {'host->net1': True, 'net1->host': True, 'net2->shim': True, 'net1->net2': True}
 
     # the boot replay, by hand: the shim gone (as after a reboot), the stored state replayed by the engine

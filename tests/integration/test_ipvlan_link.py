@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -90,7 +89,7 @@ def test_check_mode_and_diff(lab, host, module):
     assert lab.state(host, lab.ns('net1')) == before
     module('ipvlan_link', **port(lab, host, 'net1'))
     changed = module('ipvlan_link', **port(lab, host, 'net1', mode='l3s', mtu=1400))
-    assert set(c['action'] for c in changed['changes']) == {'set mode', 'set mtu'}
+    assert {c['action'] for c in changed['changes']} == {'set mode', 'set mtu'}
     assert changed['diff']['before']['mode'] == 'l2' and changed['diff']['after']['mode'] == 'l3s'
     assert info(lab, lab.ns('net1'))['mode'] == 'l3s'
     gone = module('ipvlan_link', name='eth0', netns=lab.ns('net1'), state='absent')

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -66,7 +65,7 @@ def test_mode_mtu_mac_addresses_change_in_place_with_diff(lab, host, module):
                    addresses=['198.18.248.11/20', '2001:db8:248::11/64'])
     changed = module('macvlan_link', **wanted)
     assert changed['changed'] is True
-    steps = dict((c['action'] + ' ' + str(c.get('after') or c.get('before')), c) for c in changed['changes'])
+    steps = {c['action'] + ' ' + str(c.get('after') or c.get('before')): c for c in changed['changes']}
     assert set(steps) == {'set mode vepa', 'set mtu 1400', 'set macaddress 02:00:5e:10:00:01',
                           'remove address 198.18.248.10/20', 'add address 198.18.248.11/20',
                           'add address 2001:db8:248::11/64'}

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -57,7 +56,7 @@ def test_absent_removes_namespace_and_its_links(lab, module):
     name = lab.add_ns('gone')
     lab.veth(name)
     shown = module('netns', name=name)
-    assert {'up0', 'up1'} <= set(link['name'] for link in shown['namespace']['links'])
+    assert {'up0', 'up1'} <= {link['name'] for link in shown['namespace']['links']}
     removed = module('netns', name=name, state='absent')
     assert removed['changed'] is True and removed['namespace'] is None
     assert name not in namespaces()

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -121,8 +120,8 @@ def test_name_with_dash_gets_an_escaped_systemd_instance(lab, nic, module):
 
 def links(directory):
     """{symlink under a unit directory, relative to it: the file name it points to}."""
-    return dict((str(path.relative_to(directory)), os.path.basename(os.readlink(str(path))))
-                for path in directory.rglob('*') if path.is_symlink())
+    return {str(path.relative_to(directory)): os.path.basename(os.readlink(str(path)))
+                for path in directory.rglob('*') if path.is_symlink()}
 
 
 def systemd_unescape(instance):

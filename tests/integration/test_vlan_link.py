@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -58,7 +57,7 @@ def test_flags_change_in_place_and_read_back(lab, trunk, module):
     assert created['link']['reorder_hdr'] is True and created['link']['gvrp'] is False
     index = created['link']['index']
     flipped = module('vlan_link', **sub(a, 10, reorder_hdr=False, gvrp=True, mvrp=True, loose_binding=True))
-    assert set(c['action'] for c in flipped['changes']) == {'set reorder_hdr', 'set gvrp', 'set mvrp', 'set loose_binding'}
+    assert {c['action'] for c in flipped['changes']} == {'set reorder_hdr', 'set gvrp', 'set mvrp', 'set loose_binding'}
     flags = set(details(lab, a, 'eth0.10').get('flags', []))
     assert flags == {'GVRP', 'MVRP', 'LOOSE_BINDING'}, flags
     assert flipped['link']['index'] == index

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -18,9 +17,6 @@ protocol ignored on change, flags with a mask, QoS maps where a 0 target clears 
 Nothing here opens a socket.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import errno
 import ipaddress
@@ -193,7 +189,7 @@ def vlan(name='eth0.10', index=30, parent=PARENT_INDEX, vlan_id=10, protocol=ETH
 
 def address_body(index, cidr, scope=None, flags=0):
     """An RTM_NEWADDR body: IPv4 carries IFA_LOCAL and IFA_ADDRESS, IPv6 only IFA_ADDRESS (as the kernel does)."""
-    interface = ipaddress.ip_interface(u'%s' % cidr)
+    interface = ipaddress.ip_interface(str(cidr))
     if scope is None:
         scope = RT_SCOPE_LINK if interface.version == 6 and interface.ip.is_link_local else RT_SCOPE_UNIVERSE
     family = socket.AF_INET if interface.version == 4 else socket.AF_INET6
@@ -387,7 +383,7 @@ def eui64_link_local(mac):
 
 class Refused(Exception):
     def __init__(self, code):
-        super(Refused, self).__init__(code)
+        super().__init__(code)
         self.code = code
 
 
@@ -417,7 +413,7 @@ class FakeKernel:
         self.calls = []
         self.fail = {}
         self.ignore = set()
-        self.drivers = set(['macvlan', 'ipvlan', 'vlan'])
+        self.drivers = {'macvlan', 'ipvlan', 'vlan'}
         self.promote_secondaries = False
         self.opened = []      # namespaces sockets were opened in, in order
         self.sockets = []
@@ -489,7 +485,7 @@ class FakeKernel:
         found = self.find(netns, name)
         texts = ['%s/%d' % (a['address'], a['prefixlen']) for a in self.namespaces[netns]['addresses']
                  if found is not None and a['index'] == found['index']]
-        return sorted(t for t in texts if link_local or not (':' in t and ipaddress.ip_interface(u'%s' % t).ip.is_link_local))
+        return sorted(t for t in texts if link_local or not (':' in t and ipaddress.ip_interface(str(t)).ip.is_link_local))
 
     def new_index(self):
         self._next_index += 1
@@ -497,7 +493,7 @@ class FakeKernel:
 
     def nsid(self, netns, peer, allocate=False):
         if (netns, peer) not in self.nsids and allocate:
-            used = set(nsid for (where, _peer), nsid in self.nsids.items() if where == netns)
+            used = {nsid for (where, _peer), nsid in self.nsids.items() if where == netns}
             self.nsids[(netns, peer)] = min(n for n in range(len(used) + 1) if n not in used)
         return self.nsids.get((netns, peer), -1)
 
@@ -825,7 +821,7 @@ class FakeKernel:
         self._rebuild(item, name=name, index=index, flags=item['flags'] & ~netlink.IFF_UP, operstate=IF_OPER_DOWN,
                       link_netnsid=None if lower_netns == target else self.nsid(target, lower_netns, allocate=True))
         self.namespaces[target]['links'].append(item)
-        rest = dict((key, value) for key, value in what.items() if key not in ('index', 'netns', 'name'))
+        rest = {key: value for key, value in what.items() if key not in ('index', 'netns', 'name')}
         if rest:  # do_setlink() moves first, then applies the rest in the new namespace
             rest['index'] = index
             self._set_link(target, _flags, rest)
@@ -845,9 +841,9 @@ class FakeKernel:
     def _add_address(self, netns, _flags, what):
         if self._by_index(netns, what['index']) is None:
             raise Refused(errno.ENODEV)
-        new = ipaddress.ip_interface(u'%s' % what['address'])
+        new = ipaddress.ip_interface(str(what['address']))
         for item in self.namespaces[netns]['addresses']:
-            have = ipaddress.ip_interface(u'%s/%d' % (item['address'], item['prefixlen']))
+            have = ipaddress.ip_interface('%s/%d' % (item['address'], item['prefixlen']))
             # IPv4: the same address with the same prefix; IPv6: the same address.
             if item['index'] == what['index'] and have.ip == new.ip and (new.version == 6 or have == new):
                 raise Refused(errno.EEXIST)
@@ -855,10 +851,10 @@ class FakeKernel:
 
     def _del_address(self, netns, _flags, what):
         state = self.namespaces[netns]
-        doomed = ipaddress.ip_interface(u'%s' % what['address'])
+        doomed = ipaddress.ip_interface(str(what['address']))
 
         def interface(item):
-            return ipaddress.ip_interface(u'%s/%d' % (item['address'], item['prefixlen']))
+            return ipaddress.ip_interface('%s/%d' % (item['address'], item['prefixlen']))
 
         mine = [item for item in state['addresses'] if item['index'] == what['index']]
         target = [item for item in mine if interface(item) == doomed]

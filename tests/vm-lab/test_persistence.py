@@ -157,7 +157,7 @@ def our_links(guest):
     out = shell(guest, 'ip -d -j link show; echo; echo ===; ip -j addr show; echo; echo ===; '
                        'ip -o route show proto 209; ip -o -6 route show proto 209').stdout
     links, addresses, routes = out.split('\n===\n')
-    by_index = dict((item['ifname'], item.get('addr_info', [])) for item in json.loads(addresses))
+    by_index = {item['ifname']: item.get('addr_info', []) for item in json.loads(addresses)}
     found = {}
     for link in json.loads(links):
         if link.get('ifalias') == 'underlay.network':

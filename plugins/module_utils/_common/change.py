@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -11,6 +10,7 @@ kind, name and namespace it is about; `report` wraps the steps into the result e
 """
 
 from __future__ import annotations
+
 
 class Change:
     """One small named step of a plan, e.g. `set mode` bridge -> private."""
@@ -39,7 +39,7 @@ class Change:
 
 def step(action, kind, name, netns=None, **fields):
     """One change of anything (a namespace, a promiscuous flag, a Docker network) in the engine's shape."""
-    known = dict((key, fields.pop(key)) for key in ('attribute', 'before', 'after', 'reason') if key in fields)
+    known = {key: fields.pop(key) for key in ('attribute', 'before', 'after', 'reason') if key in fields}
     return Change(action, **dict(known, **fields)).record(kind, name, netns)
 
 

@@ -1,13 +1,10 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Errors the engine raises, and the translation of kernel errno values into sentences."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import errno
 
@@ -18,7 +15,7 @@ class UnderlayError(Exception):
     """An error meant for the user: the message names the field, the value and the fix."""
 
     def __init__(self, message, field=None, value=None):
-        super(UnderlayError, self).__init__(message)
+        super().__init__(message)
         self.message = message
         self.field = field
         self.value = value
@@ -32,7 +29,7 @@ class KernelError(UnderlayError):
     """The kernel refused a change; `code` is the errno it returned."""
 
     def __init__(self, message, code=None, field=None, value=None):
-        super(KernelError, self).__init__(message, field=field, value=value)
+        super().__init__(message, field=field, value=value)
         self.code = code
 
 

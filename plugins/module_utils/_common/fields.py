@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -12,6 +11,7 @@ import ipaddress
 import re
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
+
 
 IFNAMSIZ = 15  # the kernel's limit on interface names, without the trailing NUL
 _BAD_NAME = re.compile(r'[\s/:]')
@@ -68,7 +68,7 @@ def check_mac(field, value):
 def parse_interface(field, value):
     """'198.18.0.1/24' -> IPv4Interface; a bare address means a host prefix (/32 or /128)."""
     try:
-        return ipaddress.ip_interface(u'%s' % value.strip())
+        return ipaddress.ip_interface(str(value.strip()))
     except (ValueError, AttributeError):
         raise ValidationError("%s: '%s' is not an IP address with prefix; write it like "
                               "198.18.0.10/24 or 2001:db8::10/64" % (field, value), field, value)
@@ -77,10 +77,10 @@ def parse_interface(field, value):
 def parse_network(field, value):
     """'198.18.16.0/20' -> IPv4Network; host bits set is an error, not silently masked."""
     try:
-        return ipaddress.ip_network(u'%s' % value.strip(), strict=True)
+        return ipaddress.ip_network(str(value.strip()), strict=True)
     except ValueError as exc:
         if 'host bits set' in str(exc):
-            fixed = ipaddress.ip_network(u'%s' % value.strip(), strict=False)
+            fixed = ipaddress.ip_network(str(value.strip()), strict=False)
             raise ValidationError("%s: '%s' has host bits set; did you mean %s?" % (field, value, fixed),
                                   field, value)
         raise ValidationError("%s: '%s' is not a network; write it like 198.18.16.0/20 or "

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -9,9 +8,8 @@ Kernel numbers stay with the code that encodes them (_netlink for rtnetlink, _ki
 driver's IFLA_INFO_DATA); what a user writes, and what marks an object as ours, lives here.
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
 
 # the drivers an underlay network (and Docker's driver of the same name) puts containers on
 NETWORK_DRIVERS = ('macvlan', 'ipvlan')

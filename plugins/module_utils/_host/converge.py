@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -14,48 +13,29 @@ first read. Ownership is on the objects: links we create carry OWNER_MARK in IFL
 protocol 209, Docker networks DOCKER_LABEL; `absent` removes only what carries the mark.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import os
 import sys
 
+from ansible_collections.underlay.network.plugins.module_utils._common.change import Change, step
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError, ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import OWNER_MARK, PORT_KINDS
+from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
+from ansible_collections.underlay.network.plugins.module_utils._host.shim import ShimSpec
 from ansible_collections.underlay.network.plugins.module_utils._kernel import icmp as gate
 from ansible_collections.underlay.network.plugins.module_utils._kernel import sysctl
-from ansible_collections.underlay.network.plugins.module_utils._networks.docker import (
-    DockerClient, create_body, network_view)
-from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import Transaction
-from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError, ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
-from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import (
-    docker_name_of, normalise_networks, shim_args)
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
-from ansible_collections.underlay.network.plugins.module_utils._common.change import Change, step
+from ansible_collections.underlay.network.plugins.module_utils._links.spec import LinkSpec, build_spec
+from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import normalise_networks, shim_args
+from ansible_collections.underlay.network.plugins.module_utils._networks.docker import create_body, docker_views
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import port_siblings
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
-from ansible_collections.underlay.network.plugins.module_utils._host.shim import ShimSpec
-from ansible_collections.underlay.network.plugins.module_utils._links.spec import LinkSpec, build_spec
-from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
-    DOCKER_LABEL, OWNER_MARK, PORT_KINDS)
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import Transaction
 
 
 class HostFailure(UnderlayError):
     """A step failed after others were applied; the message says what failed and what was put back."""
-
-
-def docker_views(raw_networks, docker_host, client=None):
-    """Each declared Docker network as Docker has it (None when missing); no Docker call without one."""
-    names = sorted(set(name for name in (docker_name_of(raw) for raw in raw_networks or []) if name))
-    if not names:
-        return {}, None
-    client = client or DockerClient(docker_host)
-    views = {}
-    for name in names:
-        raw = client.network(name)
-        views[name] = dict(network_view(raw), managed=(raw.get('Labels') or {}).get(DOCKER_LABEL) == 'true') \
-            if raw else None
-    return views, client
 
 
 class HostNetworks:
@@ -95,7 +75,7 @@ class HostNetworks:
                 return self._result(tx)
 
     def _present(self, tx, snapshot):
-        names = set(shim.name for shim in self.shims)
+        names = {shim.name for shim in self.shims}
         for shim in self.shims:
             shim.check_safety(snapshot, ours=names)
         docker_plan = [net for net in self.derived['docker_networks'] if not net['exists']]
@@ -132,8 +112,8 @@ class HostNetworks:
                 raise ValidationError("network '%s': Docker network '%s' still has containers attached: %s. Stop or "
                                       "disconnect them first; nothing was changed" % (
                                           net['network'], net['name'], ', '.join(users)), 'docker', net['name'])
-        kept_parents = set(net['link_parent'] for net in self.derived['networks'] if net['docker'] and net['docker'][
-            'name'] not in [item['name'] for item in to_remove])
+        kept_parents = {net['link_parent'] for net in self.derived['networks'] if net['docker'] and net['docker'][
+            'name'] not in [item['name'] for item in to_remove]}
         specs = []
         for shim in self.shims:
             link = snapshot.links.get(shim.name)
@@ -141,7 +121,7 @@ class HostNetworks:
                 specs.append(shim.link_spec(snapshot))
             elif link is not None:
                 self.left.append('%s (a shim not made by this collection: no ownership mark)' % shim.name)
-        going = set(spec.name for spec in specs)
+        going = {spec.name for spec in specs}
         for vlan in self.derived['vlans']:
             link = snapshot.links.get(vlan['name'])
             if link is None:
@@ -243,7 +223,7 @@ class HostNetworks:
     # ------------------------------------------------------------ the result
 
     def _result(self, tx):
-        results = dict((plan.spec.name, result) for plan, result in zip(tx.plans, tx.results()))
+        results = {plan.spec.name: result for plan, result in zip(tx.plans, tx.results())}
         networks = []
         for net, shim in zip(self.derived['networks'], self.shims):
             link = (results.get(shim.name) or {}).get('link') if self.state == 'present' else None
@@ -257,11 +237,11 @@ class HostNetworks:
                     [str(r) for r in shim.routes] if self.state == 'present' and self.check_mode else []),
                 'verify_targets': net['verify_targets'],
             })
-        before = dict((name, result['diff']['before']) for name, result in results.items() if result['changed'])
-        after = dict((name, result['diff']['after']) for name, result in results.items() if result['changed'])
+        before = {name: result['diff']['before'] for name, result in results.items() if result['changed']}
+        after = {name: result['diff']['after'] for name, result in results.items() if result['changed']}
         if self.sysctl_steps:
-            before['sysctls'] = dict((step.attribute, step.before) for step in self.sysctl_steps)
-            after['sysctls'] = dict((step.attribute, step.after) for step in self.sysctl_steps)
+            before['sysctls'] = {step.attribute: step.before for step in self.sysctl_steps}
+            after['sysctls'] = {step.attribute: step.after for step in self.sysctl_steps}
         for change in self.changes:
             if change['kind'] == 'docker network':  # what Docker has is shown by docker_network; here: there or not
                 before['docker network %s' % change['name']] = 'absent' if change['action'] == 'create' else 'present'

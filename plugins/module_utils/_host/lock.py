@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -11,15 +10,14 @@ waited for. Re-entrant within a process: a converge and the persistence written 
 replay reading the stored state) hold the lock as one, and a nested `with` does not wait on itself.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import fcntl
 import os
 import time
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
+
 
 LOCK_DIR = '/run/underlay.network'
 
@@ -51,7 +49,7 @@ class NamespaceLock:
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
-            except (IOError, OSError):
+            except OSError:
                 if time.time() >= deadline:
                     held_by = self._read_holder()
                     os.close(self._fd)
@@ -71,7 +69,7 @@ class NamespaceLock:
         try:
             with open(self.path) as handle:
                 return handle.read().strip()
-        except (IOError, OSError):
+        except OSError:
             return ''
 
     def __exit__(self, *exc):

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -12,23 +11,22 @@ the ownership mark. This file validates a shim, checks it cannot cut the host of
 into that LinkSpec; host_shim and host_networks both apply it through one Transaction.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import ipaddress
 import os
 
-from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
-from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import Transaction
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._common.fields import (
+    check_netns, parse_interface, parse_network
+)
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import OWNER_MARK, SHIM_MODES
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
+from ansible_collections.underlay.network.plugins.module_utils._links.spec import build_spec, normalise_routes
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import port_siblings
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
-from ansible_collections.underlay.network.plugins.module_utils._links.spec import build_spec, normalise_routes
-from ansible_collections.underlay.network.plugins.module_utils._common.fields import (
-    check_netns, parse_interface, parse_network)
-from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import OWNER_MARK, SHIM_MODES
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import Transaction
 
 
 def _address(field, value):
@@ -42,7 +40,7 @@ def _address(field, value):
 
 def _routes(values, addresses):
     routes = []
-    families = set(address.version for address in addresses)
+    families = {address.version for address in addresses}
     for value in values or ():
         network = parse_network('routes', value)
         if addresses and network.version not in families:
@@ -61,12 +59,12 @@ def _routes(values, addresses):
 def controller_addresses(given=None):
     """The address(es) the controller reaches this host from: given, or the peer of our SSH session."""
     if given:
-        return [ipaddress.ip_address(u'%s' % value) for value in given]
+        return [ipaddress.ip_address(str(value)) for value in given]
     for variable in ('SSH_CONNECTION', 'SSH_CLIENT'):
         words = os.environ.get(variable, '').split()
         if words:
             try:
-                return [ipaddress.ip_address(u'%s' % words[0].split('%')[0])]
+                return [ipaddress.ip_address(str(words[0].split('%')[0]))]
             except ValueError:
                 continue
     return []
@@ -133,7 +131,7 @@ class ShimSpec:
         fix = "narrow the range to the containers' ip range, or set allow_overlap: true"
         for route in snapshot.routes or ():
             if route['dst_len'] == 0 and route['gateway'] and route['table'] == netlink.RT_TABLE_MAIN:
-                self._refuse_capture(ipaddress.ip_address(u'%s' % route['gateway']), 'the default gateway %s', fix,
+                self._refuse_capture(ipaddress.ip_address(str(route['gateway'])), 'the default gateway %s', fix,
                                      'routing it through the shim would cut the host off')
         for address in self.controllers:
             self._refuse_capture(address, 'the address %s the controller connects from', fix,
@@ -141,7 +139,7 @@ class ShimSpec:
         parent = snapshot.links.get(self.parent)
         if parent is not None:
             for text in snapshot.addresses_of(parent):
-                self._refuse_capture(ipaddress.ip_interface(u'%s' % text).ip, "%%s, the parent '%s''s own address"
+                self._refuse_capture(ipaddress.ip_interface(str(text)).ip, "%%s, the parent '%s''s own address"
                                      % parent['name'], fix, None)
         owners = snapshot.owners()
         for address in self.addresses:

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -10,9 +9,7 @@ targets at once, a few tries each within one deadline: the first echo often wait
 neighbour discovery, which the kernel does on its own while the packet is queued.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import ipaddress
 import os
@@ -22,6 +19,7 @@ import struct
 import time
 
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+
 
 ICMP_ECHO_REQUEST, ICMP_ECHO_REPLY = 8, 0
 ICMP6_ECHO_REQUEST, ICMP6_ECHO_REPLY = 128, 129
@@ -59,14 +57,14 @@ def _reply_from(version, data, identifier):
 
 def ping_all(netns, targets, timeout=3.0, interval=0.5):
     """{target: True/False}: which addresses answered an echo from `netns` within `timeout` seconds."""
-    addresses = dict((target, ipaddress.ip_address(u'%s' % target)) for target in targets)
+    addresses = {target: ipaddress.ip_address(str(target)) for target in targets}
     if not addresses:
         return {}
     with netlink.in_namespace(netns):
         sockets = {4: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP),
                    6: socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)}
     identifier = os.getpid() & 0xffff
-    answered = dict((target, False) for target in addresses)
+    answered = {target: False for target in addresses}
     deadline = time.time() + timeout
     sequence = 0
     try:
@@ -84,7 +82,7 @@ def ping_all(netns, targets, timeout=3.0, interval=0.5):
                 for sock in ready:
                     data, peer = sock.recvfrom(2048)
                     version = 4 if sock.family == socket.AF_INET else 6
-                    source = ipaddress.ip_address(u'%s' % peer[0].split('%')[0])
+                    source = ipaddress.ip_address(str(peer[0].split('%')[0]))
                     for target, address in addresses.items():
                         if address == source and _reply_from(version, data, identifier):
                             answered[target] = True

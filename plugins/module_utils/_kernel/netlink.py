@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -15,9 +14,7 @@ windows without a round trip each, and a dump decodes only the attributes the en
 uses. Numbers below are the kernel's UAPI (linux/rtnetlink.h, if_link.h, if_addr.h).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import errno
 import ipaddress
@@ -26,14 +23,16 @@ import socket
 import struct
 import traceback
 
+
 try:
     import pyroute2
     from pyroute2 import netns as pyroute2_netns
-    HAS_PYROUTE2 = True
     PYROUTE2_IMPORT_ERROR = None
 except ImportError:  # the modules report this through missing_required_lib
-    HAS_PYROUTE2 = False
     PYROUTE2_IMPORT_ERROR = traceback.format_exc()
+HAS_PYROUTE2 = PYROUTE2_IMPORT_ERROR is None
+# what a module that talks to the kernel requires (run_module's `requires`)
+PYROUTE2 = ('pyroute2', PYROUTE2_IMPORT_ERROR)
 
 NETNS_RUN_DIR = '/var/run/netns'
 NETLINK_ROUTE = 0
@@ -78,7 +77,7 @@ class NetlinkError(Exception):
     """The kernel refused a request; `code` is the positive errno."""
 
     def __init__(self, code, message=None):
-        super(NetlinkError, self).__init__(code, message or os.strerror(code))
+        super().__init__(code, message or os.strerror(code))
         self.code = code
 
 
@@ -135,7 +134,7 @@ def ifaddr(family, prefixlen, index):
 
 
 def ip_bytes(address):
-    return ipaddress.ip_address(u'%s' % address).packed
+    return ipaddress.ip_address(str(address)).packed
 
 
 # ---------------------------------------------------------------- decoding
@@ -342,7 +341,7 @@ class BatchError(Exception):
     """A request of a batch failed: `request` is it, `error` the NetlinkError, `done` those that succeeded."""
 
     def __init__(self, request, error, done):
-        super(BatchError, self).__init__(error)
+        super().__init__(error)
         self.request = request
         self.error = error
         self.done = done

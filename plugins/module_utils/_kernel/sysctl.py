@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -9,16 +8,15 @@
 the namespace. Only net.* keys: the others are not per namespace, and not this collection's business.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import os
 import re
 
-from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
-from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.change import Change
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+
 
 _KEY = re.compile(r'^net[./][A-Za-z0-9_@:+./-]+$')
 _EMPTY_PART = re.compile(r'\.\.|//|/\.|\./|[./]$')
@@ -70,7 +68,7 @@ def read(netns, keys):
             try:
                 with open(path_of(key)) as handle:
                     values[key] = ' '.join(handle.read().split())
-            except (IOError, OSError):
+            except OSError:
                 values[key] = None
     return values
 
@@ -95,7 +93,7 @@ def apply(netns, changes, backwards=False):
             try:
                 with open(path_of(change.attribute), 'w') as handle:
                     handle.write(value + '\n')
-            except (IOError, OSError) as exc:
+            except OSError as exc:
                 raise KernelError("cannot set sysctl %s to '%s': the kernel refused it (%s)"
                                   % (change.attribute, value, os.strerror(exc.errno or 0)), exc.errno,
                                   'sysctls', change.attribute)

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -18,9 +17,7 @@ Two sources, in this order:
 `assess()` is pure given a `KernelFiles` and a prober, so the unit tests drive it with a fake tree.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import errno
 import os
@@ -29,7 +26,9 @@ import re
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as nl
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import (
     IFLA_IPVLAN_FLAGS, IFLA_IPVLAN_MODE, IFLA_MACVLAN_MODE, IFLA_VLAN_ID, IPVLAN_FLAGS, IPVLAN_MODES,
-    MACVLAN_MODE_VALUES)
+    MACVLAN_MODE_VALUES
+)
+
 
 BUILTIN, LOADED, LOADABLE, MISSING = 'builtin', 'loaded', 'loadable', 'missing'
 STATUSES = (BUILTIN, LOADED, LOADABLE, MISSING)
@@ -50,10 +49,10 @@ class Driver:
 
 # the probes' link options, in the numbers _kinds encodes them with
 MACVLAN_MODE_BRIDGE = MACVLAN_MODE_VALUES['bridge']
-IPVLAN_MODE_L2, IPVLAN_MODE_L3S = [dict((name, value) for value, name in IPVLAN_MODES.items())[m] for m in ('l2', 'l3s')]
-IPVLAN_F_PRIVATE = dict((name, value) for value, name in IPVLAN_FLAGS.items())['private']
+IPVLAN_MODE_L2, IPVLAN_MODE_L3S = ({name: value for value, name in IPVLAN_MODES.items()}[m] for m in ('l2', 'l3s'))
+IPVLAN_F_PRIVATE = {name: value for value, name in IPVLAN_FLAGS.items()}['private']
 
-DRIVERS = dict((driver.name, driver) for driver in (
+DRIVERS = {driver.name: driver for driver in (
     Driver('macvlan', 'macvlan', 'macvlan', 'CONFIG_MACVLAN', '2.6.23',
            info_data=(nl.u32(IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE),)),
     Driver('macvtap', 'macvtap', 'macvtap', 'CONFIG_MACVTAP',
@@ -64,7 +63,7 @@ DRIVERS = dict((driver.name, driver) for driver in (
            info_data=(nl.u16(IFLA_IPVLAN_MODE, IPVLAN_MODE_L2),)),
     Driver('8021q', 'vlan', '8021q', 'CONFIG_VLAN_8021Q', info_data=(nl.u16(IFLA_VLAN_ID, 10),)),
     Driver('dummy', 'dummy', 'dummy', 'CONFIG_DUMMY', parent=False),
-))
+)}
 ALIASES = {'vlan': '8021q'}
 DRIVER_CHOICES = sorted(list(DRIVERS) + list(ALIASES))
 # The probe's parent: a veth pair (or a dummy link when only that is at hand).
@@ -91,13 +90,13 @@ def _kept_private_flag(data):
     return IFLA_IPVLAN_FLAGS in data and nl.as_u16(data[IFLA_IPVLAN_FLAGS]) == IPVLAN_F_PRIVATE
 
 
-FEATURES = dict((feature.name, feature) for feature in (
+FEATURES = {feature.name: feature for feature in (
     Feature('ipvlan_l3s', 'ipvlan', '4.9', 'ipvlan mode l3s', 'CONFIG_IPVLAN_L3S (needs netfilter)',
             (nl.u16(IFLA_IPVLAN_MODE, IPVLAN_MODE_L3S),)),
     Feature('ipvlan_flags', 'ipvlan', '4.15', 'ipvlan flags (bridge/private/vepa)', None,
             (nl.u16(IFLA_IPVLAN_MODE, IPVLAN_MODE_L2), nl.u16(IFLA_IPVLAN_FLAGS, IPVLAN_F_PRIVATE)),
             check=_kept_private_flag),
-))
+)}
 
 MINIMUMS = dict([(name, driver.min_kernel) for name, driver in DRIVERS.items()]
                 + [(name, feature.min_kernel) for name, feature in FEATURES.items()])
@@ -157,7 +156,7 @@ class KernelFiles:
         try:
             with open(self.path(*parts)) as handle:
                 return handle.read()
-        except (IOError, OSError):
+        except OSError:
             return None
 
     @property
@@ -184,8 +183,8 @@ class KernelFiles:
         """Built into the kernel: listed in modules.builtin, or in /sys/module without initstate."""
         if self._builtin is None:
             listing = self._read('lib', 'modules', self.release, 'modules.builtin') or ''
-            self._builtin = set(module_key(_KO.sub('', os.path.basename(line.strip())))
-                                for line in listing.splitlines() if line.strip())
+            self._builtin = {module_key(_KO.sub('', os.path.basename(line.strip())))
+                                for line in listing.splitlines() if line.strip()}
         key = module_key(module)
         if key in self._builtin:
             return True
@@ -487,11 +486,11 @@ def assess(names, features, files, probe=None):
         return probe.probe(feature.title, DRIVERS[feature.driver].kind, feature.info_data, True, feature.config,
                            feature.check)
 
-    reports = dict((name, assess_driver(DRIVERS[name], files, probe_driver if probe else None, release))
-                   for name in drivers)
-    feature_reports = dict((name, assess_feature(FEATURES[name], reports[FEATURES[name].driver],
-                                                 probe_feature if probe else None, release))
-                           for name in features)
+    reports = {name: assess_driver(DRIVERS[name], files, probe_driver if probe else None, release)
+                   for name in drivers}
+    feature_reports = {name: assess_feature(FEATURES[name], reports[FEATURES[name].driver],
+                                                 probe_feature if probe else None, release)
+                           for name in features}
     problems = [reports[name]['message'] for name in drivers if reports[name]['message']]
     problems += [feature_reports[name]['message'] for name in features if feature_reports[name]['message']]
     return {

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -9,15 +8,13 @@ and which changes the kernel cannot make in place.
 A kind is a small object; the engine never branches on the kind's name.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import struct
 
-from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as nl
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.fields import check_mac
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as nl
 
 
 class LinkKind:
@@ -59,7 +56,7 @@ class LinkKind:
 # ---------------------------------------------------------------- macvlan
 
 MACVLAN_MODES = {1: 'private', 2: 'vepa', 4: 'bridge', 8: 'passthru', 16: 'source'}
-MACVLAN_MODE_VALUES = dict((name, value) for value, name in MACVLAN_MODES.items())
+MACVLAN_MODE_VALUES = {name: value for value, name in MACVLAN_MODES.items()}
 MACVLAN_FLAG_NOPROMISC = 1
 MACVLAN_MACADDR_SET = 3
 IFLA_MACVLAN_MODE, IFLA_MACVLAN_FLAGS, IFLA_MACVLAN_MACADDR_MODE = 1, 2, 3
@@ -82,7 +79,7 @@ class Macvlan(LinkKind):
             raise ValidationError("source_macs only applies to mode source, not mode %s: drop source_macs "
                                   "or set mode: source" % mode, 'source_macs', source_macs)
         if source_macs is not None:
-            source_macs = tuple(sorted(set(check_mac('source_macs', mac) for mac in source_macs)))
+            source_macs = tuple(sorted({check_mac('source_macs', mac) for mac in source_macs}))
         return {
             'mode': mode,
             'nopromisc': bool(nopromisc) if mode == 'passthru' else None,
@@ -129,7 +126,7 @@ IFLA_IPVLAN_MODE, IFLA_IPVLAN_FLAGS = 1, 2
 
 
 def _inverse(names):
-    return dict((name, value) for value, name in names.items())
+    return {name: value for value, name in names.items()}
 
 
 class Ipvlan(LinkKind):
@@ -246,7 +243,7 @@ class Vlan(LinkKind):
                 continue
             wanted = dict(options[name])
             # Mapping to 0 removes an entry: clear what the link has beyond the wanted map.
-            stale = dict((key, 0) for key, _target in (current or {}).get(name) or () if key not in wanted)
+            stale = {key: 0 for key, _target in (current or {}).get(name) or () if key not in wanted}
             stale.update(wanted)
             entries = [nl.attr(IFLA_VLAN_QOS_MAPPING, _QOS_MAPPING.pack(key, target)) for key, target in sorted(stale.items())]
             if entries:

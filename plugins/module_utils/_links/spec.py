@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -9,15 +8,16 @@ Validation happens here, before any socket is opened: a bad value never gets as 
 as the kernel.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import functools
 import ipaddress
 
-from ansible_collections.underlay.network.plugins.module_utils._common.fields import check_ifname, check_mac, check_mtu, check_netns, parse_interface, parse_network
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._common.fields import (
+    check_ifname, check_mac, check_mtu, check_netns, parse_interface, parse_network
+)
+
 
 IPV6_DEFAULT_METRIC = 1024  # what IPv6 stores for a route metric of 0 (IP6_RT_PRIO_USER)
 
@@ -34,6 +34,8 @@ LINK_ARGUMENT_SPEC = dict(
     parent_netns=dict(type='str'),
     recreate=dict(type='bool', default=False),
 )
+# a link that is to be present needs its parent (run_module's required_if)
+LINK_REQUIRES_PARENT = ('state', 'present', ('parent',))
 
 
 class LinkSpec:
@@ -106,7 +108,7 @@ def normalise_addresses(values):
 @functools.lru_cache(maxsize=8192)  # the same few addresses are sorted again in every view of a run
 def address_sort_key(text):
     """Sort addresses IPv4 first, then by address and prefix."""
-    interface = ipaddress.ip_interface(u'%s' % text)
+    interface = ipaddress.ip_interface(str(text))
     return (interface.version, interface.ip, interface.network.prefixlen)
 
 
@@ -143,5 +145,5 @@ def route_list(routes):
 
 
 def _route_key(item):
-    network = ipaddress.ip_network(u'%s' % item[0])
+    network = ipaddress.ip_network(str(item[0]))
     return (network.version, network.network_address, network.prefixlen)

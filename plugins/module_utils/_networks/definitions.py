@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -12,9 +11,7 @@ derives the VLAN sub-interfaces, the host shims and the kernel drivers the list 
 logic: no socket, no pyroute2.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import functools
 import hashlib
@@ -26,9 +23,12 @@ from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.fields import (
-    IFNAMSIZ, check_ifname, parse_network)
+    IFNAMSIZ, check_ifname, parse_network
+)
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
-    IPVLAN_MODES, KERNEL_MODULES, NETWORK_DRIVERS, NETWORK_MODES)
+    IPVLAN_MODES, KERNEL_MODULES, NETWORK_DRIVERS, NETWORK_MODES
+)
+
 
 DRIVERS = NETWORK_DRIVERS
 # macvlan modes in which the host's shim can never talk to the containers' ports
@@ -77,7 +77,7 @@ class NetworkError(ValidationError):
 
     def __init__(self, network, field, value, message):
         where = "network '%s'" % network if isinstance(network, str) else 'networks[%s]' % network
-        super(NetworkError, self).__init__('%s: %s' % (where, message), field=field, value=value)
+        super().__init__('%s: %s' % (where, message), field=field, value=value)
         self.network = network
 
 
@@ -188,8 +188,8 @@ def coerce_network(raw, index=0):
         raise NetworkError(index, 'name', raw.get('name'), "name is required: give each network a unique name "
                            "(for example the Docker network's name)")
     # None and '' mean "not given", as they do in YAML written by hand; docker: true is short for {}
-    raw = dict((key, {} if key == 'docker' and value is True else value) for key, value in raw.items()
-               if value is not None and value != '' and not (key == 'docker' and value is False))
+    raw = {key: {} if key == 'docker' and value is True else value for key, value in raw.items()
+               if value is not None and value != '' and not (key == 'docker' and value is False)}
     result = _validate(raw)
     if result is None or result.errors.errors:
         raise _type_error(name, raw, result.errors.errors[0] if result else None)
@@ -224,7 +224,7 @@ def _address(network, field, value, subnet):
         return None
     text = value.strip()
     try:
-        interface = ipaddress.ip_interface(u'%s' % text)
+        interface = ipaddress.ip_interface(str(text))
     except ValueError:
         raise NetworkError(network, field, value, "%s '%s' is not an IP address; write it like 198.18.248.254 or "
                            "2001:db8::fe" % (field, value))
@@ -273,7 +273,7 @@ def _raw_subnets(name, raw):
             raise NetworkError(name, single[0], raw[single[0]], "%s is given beside subnets; give each subnet's "
                                "fields inside subnets, or use the single-subnet fields without subnets" % single[0])
         return raw['subnets']
-    return [dict((field, raw.get(field)) for field in SUBNET_FIELDS)]
+    return [{field: raw.get(field) for field in SUBNET_FIELDS}]
 
 
 def _subnet(name, raw, reserved, docker, where):
@@ -386,7 +386,7 @@ def normalise_network(raw, index=0):
 
 
 def _inside(address, network):
-    return ipaddress.ip_address(u'%s' % address) in ipaddress.ip_network(u'%s' % network)
+    return ipaddress.ip_address(str(address)) in ipaddress.ip_network(str(network))
 
 
 def _subnets_fit(name, subnets, prefixed):
@@ -401,7 +401,7 @@ def _subnets_fit(name, subnets, prefixed):
 def _target(name, target, subnets):
     """A verify target: an address inside one of the network's subnets, not the host's own."""
     try:
-        ip = ipaddress.ip_address(u'%s' % target.strip())
+        ip = ipaddress.ip_address(str(target.strip()))
     except ValueError:
         raise NetworkError(name, 'verify_targets', target, "verify_targets: '%s' is not an IP address; list the "
                            "gateway or containers, like 198.18.248.10" % target)
@@ -471,9 +471,9 @@ def _same(field, ours, theirs):
     """A field as written in a definition against Docker's value (addresses and CIDRs compared as such)."""
     try:
         if field in ('subnet', 'ip_range'):
-            return ipaddress.ip_network(u'%s' % ours, strict=False) == ipaddress.ip_network(u'%s' % theirs)
+            return ipaddress.ip_network(str(ours), strict=False) == ipaddress.ip_network(str(theirs))
         if field == 'gateway' or field == 'shim_address':
-            return ipaddress.ip_address(u'%s' % str(ours).partition('/')[0]) == ipaddress.ip_address(u'%s' % theirs)
+            return ipaddress.ip_address('%s' % str(ours).partition('/')[0]) == ipaddress.ip_address(str(theirs))
     except ValueError:
         return True  # ours is malformed: normalise_network says so, naming the field
     return str(ours) == str(theirs)
@@ -510,7 +510,7 @@ def fill_from_docker(raw, view):
 
     theirs = _docker_subnets(view)
     listed = bool(raw.get('subnets'))
-    ours = [dict(item) for item in raw['subnets']] if listed else [dict((f, raw.get(f)) for f in SUBNET_FIELDS)]
+    ours = [dict(item) for item in raw['subnets']] if listed else [{f: raw.get(f) for f in SUBNET_FIELDS}]
     if listed and len(ours) != len(theirs):
         raise NetworkError(name, 'subnets', raw['subnets'], "subnets lists %d subnet%s but Docker network '%s' has "
                            "%d (%s); Docker cannot change a network in place. List them all, or leave subnets out "
@@ -521,7 +521,7 @@ def fill_from_docker(raw, view):
             raise NetworkError(name, 'subnets', None, "Docker network '%s' has %d subnets (%s); list them all under "
                                "subnets, or leave the subnet fields out to take Docker's"
                                % (view.get('name'), len(theirs), ', '.join(t['subnet'] for t in theirs)))
-        ours = [dict((f, None) for f in SUBNET_FIELDS) for _theirs in theirs]
+        ours = [{f: None for f in SUBNET_FIELDS} for _theirs in theirs]
     for i, (mine, docker) in enumerate(zip(ours, theirs)):
         where = 'subnets[%d].' % i if listed or len(theirs) > 1 else ''
         for field in SUBNET_FIELDS:
@@ -579,7 +579,7 @@ def _pairs(net, other, field):
 
 @functools.lru_cache(maxsize=4096)  # each network's CIDRs are compared with every other network's
 def _parsed(text):
-    return ipaddress.ip_network(u'%s' % text)
+    return ipaddress.ip_network(str(text))
 
 
 def _cross_checks(networks):
@@ -589,7 +589,7 @@ def _cross_checks(networks):
             raise NetworkError(net['name'], 'name', net['name'], "name '%s' is used by two networks; give each "
                                "network a unique name" % net['name'])
         seen[net['name']] = net
-    interfaces = set(net['parent'] for net in networks) | set(net['link_parent'] for net in networks)
+    interfaces = {net['parent'] for net in networks} | {net['link_parent'] for net in networks}
     for i, net in enumerate(networks):
         for other in networks[:i]:
             where = "network '%s'" % other['name']
@@ -649,7 +649,7 @@ def _docker_network(net, docker_views):
         # only read it: the definition was completed from it and checked against it already
         params = {'name': net['docker']['name']}
     return {'network': net['name'], 'name': net['docker']['name'], 'exists': exists,
-            'params': dict((key, value) for key, value in params.items() if value is not None)}
+            'params': {key: value for key, value in params.items() if value is not None}}
 
 
 def normalise_networks(raw_networks, docker_views=None):
@@ -677,7 +677,7 @@ def normalise_networks(raw_networks, docker_views=None):
         else:
             vlans.append({'name': net['link_parent'], 'parent': net['parent'], 'vlan_id': net['vlan_id'],
                           'networks': [net['name']]})
-    drivers = set(net['driver'] for net in networks)
+    drivers = {net['driver'] for net in networks}
     modules = sorted(KERNEL_MODULES[driver] for driver in drivers)
     if vlans:
         modules.append(KERNEL_MODULES['vlan'])

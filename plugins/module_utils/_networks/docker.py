@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -10,23 +9,20 @@ other networks on a parent. Plain HTTP/1.1 over AF_UNIX with the standard librar
 need neither the Docker SDK for Python nor requests (docs/docker.md says why).
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
-
+import http.client as http_client
 import ipaddress
 import json
 import socket
+from urllib.parse import quote
 
-from ansible.module_utils.six.moves import http_client
-from ansible.module_utils.six.moves.urllib.parse import quote
-
-from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError, ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import (
-    DRIVERS, one_per_parent_message)
 from ansible_collections.underlay.network.plugins.module_utils._common.change import report, step
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError, ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.fields import parse_network
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DOCKER_LABEL
+from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import DRIVERS, docker_name_of, one_per_parent_message
+
 
 DEFAULT_HOST = 'unix:///var/run/docker.sock'
 MODE_OPTION = {'macvlan': 'macvlan_mode', 'ipvlan': 'ipvlan_mode'}
@@ -42,7 +38,7 @@ class DockerError(UnderlayError):
     """The Docker engine refused or could not be reached: the message says what to do; `code` is the HTTP status."""
 
     def __init__(self, message, code=None, field=None, value=None):
-        super(DockerError, self).__init__(message, field=field, value=value)
+        super().__init__(message, field=field, value=value)
         self.code = code
 
 
@@ -86,7 +82,7 @@ class DockerClient:
             conn.request(method, path, payload, headers)
             response = conn.getresponse()
             data = response.read()
-        except (OSError, IOError, socket.error, http_client.HTTPException) as exc:
+        except (OSError, http_client.HTTPException) as exc:
             raise DockerError("cannot talk to the Docker engine at unix://%s (%s); is dockerd running, and is this "
                               "its socket (docker_host)?" % (self.path, exc), field='docker_host', value=self.path)
         finally:
@@ -209,7 +205,7 @@ def parent_users(networks, desired):
 
 def _ip(field, value):
     try:
-        return str(ipaddress.ip_address(u'%s' % value))
+        return str(ipaddress.ip_address(str(value)))
     except ValueError:
         raise ValidationError("%s: '%s' is not an IP address; write it like 198.18.72.254" % (field, value),
                               field, value)
@@ -217,9 +213,9 @@ def _ip(field, value):
 
 def _desired(params):
     """The desired settings; the single-subnet parameters are the one-subnet case of `subnets`."""
-    desired = dict((key, params.get(key)) for key in ('name', 'driver', 'parent', 'mode'))
+    desired = {key: params.get(key) for key in ('name', 'driver', 'parent', 'mode')}
     desired['driver'] = desired['driver'] or 'macvlan'
-    given = params.get('subnets') or ([dict((key, params.get(key)) for key in SUBNET_SETTINGS)]
+    given = params.get('subnets') or ([{key: params.get(key) for key in SUBNET_SETTINGS}]
                                       if any(params.get(key) for key in SUBNET_SETTINGS) else [])
     desired['subnets'] = [_desired_subnet(item, i if params.get('subnets') else None) for i, item in enumerate(given)]
     if desired['driver'] not in DRIVERS:
@@ -236,8 +232,8 @@ def _desired_subnet(item, index):
     subnet = {'subnet': str(parse_network(where + 'subnet', item['subnet'])) if item.get('subnet') else None}
     subnet['ip_range'] = str(parse_network(where + 'ip_range', item['ip_range'])) if item.get('ip_range') else None
     subnet['gateway'] = _ip(where + 'gateway', item['gateway']) if item.get('gateway') else None
-    subnet['aux_addresses'] = dict((name, _ip('%saux_addresses.%s' % (where, name), ip))
-                                   for name, ip in (item.get('aux_addresses') or {}).items())
+    subnet['aux_addresses'] = {name: _ip('%saux_addresses.%s' % (where, name), ip)
+                                   for name, ip in (item.get('aux_addresses') or {}).items()}
     return subnet
 
 
@@ -303,5 +299,19 @@ def reconcile_network(client, params, check_mode=False):
 
 def _result(changes, before, after):
     def shown(view):
-        return dict((key, view[key]) for key in ('name',) + SETTINGS) if view else {}
+        return {key: view[key] for key in ('name',) + SETTINGS} if view else {}
     return report(changes, shown(before), shown(after), network=after)
+
+
+def docker_views(raw_networks, docker_host, client=None):
+    """Each declared Docker network as Docker has it (None when missing); no Docker call without one."""
+    names = sorted({name for name in (docker_name_of(raw) for raw in raw_networks or []) if name})
+    if not names:
+        return {}, None
+    client = client or DockerClient(docker_host)
+    views = {}
+    for name in names:
+        raw = client.network(name)
+        views[name] = dict(network_view(raw), managed=(raw.get('Labels') or {}).get(DOCKER_LABEL) == 'true') \
+            if raw else None
+    return views, client

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -23,19 +22,18 @@ state the kernel does not have. Files are found again by their names (and a head
 a side record.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import glob
 import json
 import os
 import sys
 
-from ansible_collections.underlay.network.plugins.module_utils._kernel.systemd import device_unit, systemd_escape_path
-from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError, ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.change import step
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError, ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import OWNER_MARK
+from ansible_collections.underlay.network.plugins.module_utils._kernel.systemd import device_unit, systemd_escape_path
+
 
 BACKENDS = ('engine', 'networkd', 'none')
 STATE_DIR = 'etc/underlay.network'
@@ -69,7 +67,7 @@ def resolved(derived, netns):
     if not open_modes:
         return derived
     from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import describe_links
-    found = dict((view['name'], view.get('mode')) for view in describe_links(netns, ['ipvlan'], open_modes) or [])
+    found = {view['name']: view.get('mode') for view in describe_links(netns, ['ipvlan'], open_modes) or []}
     networks = [dict(net, mode=found.get(net['shim_name']) or 'l2') if net['shim_name'] in open_modes else net
                 for net in derived['networks']]
     return dict(derived, networks=networks)
@@ -84,7 +82,7 @@ def stored_networks(derived):
     networks = []
     for net in derived['networks']:
         item = {'name': net['name'], 'driver': net['driver'], 'parent': net['parent'],
-                'subnets': [dict((key, value) for key, value in subnet.items() if value is not None)
+                'subnets': [{key: value for key, value in subnet.items() if value is not None}
                             for subnet in net['subnets']],
                 'shim_name': net['shim_name'], 'shim_address_reserved': net['shim_address_reserved'],
                 'metric': net['metric']}
@@ -126,7 +124,7 @@ def stored_states(root):
 
 def root_parents(networks):
     """The host NICs the networks hang off (a VLAN network's is the NIC its VLAN sits on)."""
-    return sorted(set(net['parent'] for net in networks))
+    return sorted({net['parent'] for net in networks})
 
 
 # ------------------------------------------------------------------ files, planned like links
@@ -191,13 +189,13 @@ def apply_files(root, plan):
                     handle.write(want.content)
                 os.chmod(partial, want.mode)
                 os.rename(partial, full)
-        except (IOError, OSError) as exc:
+        except OSError as exc:
             raise PersistError('cannot %s %s: %s' % (action.split()[0], full, exc.strerror or exc), 'persist', full)
 
 
 def _prune_dirs(root, relative):
     """Removes directories we emptied (a .wants/ or .d/ directory), up to the config directory itself."""
-    stop = set([UNIT_DIR, NETWORKD_DIR, 'usr/lib', 'usr', 'etc', ''])
+    stop = {UNIT_DIR, NETWORKD_DIR, 'usr/lib', 'usr', 'etc', ''}
     while relative not in stop:
         try:
             os.rmdir(os.path.join(root, relative))
@@ -244,10 +242,10 @@ def engine_sources():
         loader = getattr(getattr(module, '__spec__', None), 'loader', None)
         try:
             source = loader.get_source(name) if loader is not None and hasattr(loader, 'get_source') else None
-        except (ImportError, IOError, OSError):
+        except (ImportError, OSError):
             source = None
         if source is None:
-            continue  # a module made at runtime (six.moves), not a file
+            continue  # a module made at runtime, not a file
         if isinstance(source, bytes):  # Ansible's collection loader hands out bytes
             source = source.decode('utf-8')
         relative = name.replace('.', '/') + ('/__init__.py' if hasattr(module, '__path__') else '.py')
@@ -372,7 +370,7 @@ def network_file_of(root, ifname):
             for line in handle:
                 if line.startswith('NETWORK_FILE='):
                     return line.split('=', 1)[1].strip() or None
-    except (IOError, OSError, ValueError):
+    except (OSError, ValueError):
         return None
     return None
 
@@ -402,12 +400,12 @@ def networkd_files(root, derived):
                                        ('Metric', net['metric'])] +
                              ([] if ':' in subnet['ip_range'] else [('Scope', 'link')])))
         files.append(_file(NETWORKD_PREFIX + shim + '.network', _ini(sections)))
-    for link in sorted(set(item['name'] for item in derived['vlans']) | set(
-            net['shim_name'] for net in derived['networks'])):
+    for link in sorted({item['name'] for item in derived['vlans']} | {
+            net['shim_name'] for net in derived['networks']}):
         # the ownership mark the engine puts on the links it makes (udev applies .link files)
         files.append(_file(NETWORKD_PREFIX + link + '.link', _ini([
             ('Match', [('OriginalName', link)]), ('Link', [('Alias', OWNER_MARK)])])))
-    vlan_names = set(vlan['name'] for vlan in derived['vlans'])
+    vlan_names = {vlan['name'] for vlan in derived['vlans']}
     for link, items in sorted(children.items()):
         pairs = list(items)
         if link in vlan_names:
@@ -427,7 +425,7 @@ def networkd_files(root, derived):
 
 
 def networkd_cleanup(root, wanted):
-    paths = set(item.path for item in wanted)
+    paths = {item.path for item in wanted}
     existing = _ours(root, os.path.join(NETWORKD_DIR, NETWORKD_PREFIX + '*'))
     existing += _ours(root, os.path.join(NETWORKD_DIR, '*.d', DROPIN_NAME))
     return [File(path) for path in existing if path not in paths]
@@ -458,7 +456,7 @@ class Persistence:
             if path != mine:
                 try:
                     doc = read_state(self.root, path)
-                except (IOError, OSError, ValueError, PersistError):
+                except (OSError, ValueError, PersistError):
                     continue  # not ours to judge: it stays, and so does the engine
                 docs_after[doc.get('netns')] = doc
         files = []
@@ -481,7 +479,7 @@ class Persistence:
         if plan and not check_mode:
             apply_files(self.root, plan)
         return {'backend': self.backend, 'changes': changes, 'before': before, 'after': after,
-                'files': sorted(set(want.path for want, _h, _a in plan)),
+                'files': sorted({want.path for want, _h, _a in plan}),
                 # a running systemd must read the units again (not under a test root, nor in a container)
                 'reload_systemd': bool(units_changed and not check_mode and self.root == '/'
                                        and os.path.isdir('/run/systemd/system'))}

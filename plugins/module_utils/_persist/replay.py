@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -12,20 +11,17 @@ and never fail the boot. With --parent only the host namespace's networks on tha
 The exit status is non-zero only when a converge itself failed (the unit shows it as failed).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import os
 import socket
 import sys
 
-from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
-from ansible_collections.underlay.network.plugins.module_utils._persist import files as persist
-from ansible_collections.underlay.network.plugins.module_utils._kernel import sysctl
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
 from ansible_collections.underlay.network.plugins.module_utils._host.converge import converge_host
 from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink, sysctl
+from ansible_collections.underlay.network.plugins.module_utils._persist import files as persist
 
 
 def say(text, stream=None):
@@ -62,7 +58,7 @@ def replay_one(root, path, only_parent=None, log=say):
         doc = persist.read_state(root, path)  # again, under the lock: a run of Ansible may just have changed it
         networks = [net for net in doc['networks'] if not only_parent or net['parent'] == only_parent]
         there = _present(netns, persist.root_parents(networks))
-        waiting = sorted(set(net['parent'] for net in networks if net['parent'] not in there))
+        waiting = sorted({net['parent'] for net in networks if net['parent'] not in there})
         for parent in waiting:
             log('%s: parent %s is not there yet; its networks (%s) come back when it appears' % (
                 where, parent, ', '.join(net['name'] for net in networks if net['parent'] == parent)))
@@ -73,7 +69,7 @@ def replay_one(root, path, only_parent=None, log=say):
         current = sysctl.read(netns, wanted) if wanted else {}
         params = {'networks': ready, 'netns': netns, 'state': 'present', 'verify': False,
                   'allow_overlap': doc.get('allow_overlap', False), 'controller_address': None,
-                  'sysctls': dict((key, value) for key, value in wanted.items() if current.get(key) is not None)}
+                  'sysctls': {key: value for key, value in wanted.items() if current.get(key) is not None}}
         try:
             result = converge_host(params)
         except UnderlayError as exc:
@@ -107,7 +103,7 @@ def main(argv):
     for path in paths:
         try:
             ok = replay_one(root, path, only_parent) and ok
-        except (UnderlayError, IOError, OSError, ValueError) as exc:
+        except (UnderlayError, OSError, ValueError) as exc:
             say('%s: cannot replay it: %s' % (path, getattr(exc, 'message', None) or exc))
             ok = False
     return 0 if ok else 1

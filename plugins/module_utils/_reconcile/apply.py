@@ -1,23 +1,20 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Applying: plans turned into netlink requests, sent in windowed batches per namespace."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import binascii
 import ipaddress
 import os
 import socket
 
-from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
-from ansible_collections.underlay.network.plugins.module_utils._reconcile.diagnose import find_cause
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import translate
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.diagnose import find_cause
 
 
 class Applier:
@@ -62,7 +59,7 @@ class Applier:
             self._note_created(done)
 
     def _note_created(self, requests):
-        moving = dict((spec.identity, temporary) for spec, temporary in self._moves)
+        moving = {spec.identity: temporary for spec, temporary in self._moves}
         for request in requests:
             spec, action = request.tag
             if action == 'create':
@@ -81,13 +78,13 @@ class Applier:
                 self._queue_request(spec.netns, netlink.del_link(plan.before['index']), spec, 'delete')
             if change.action in ('create', 'recreate'):
                 self._queue_create(spec, kind)
-        sets = dict((c.attribute, c.after) for c in plan.changes if c.action.startswith('set '))
-        options = dict((name, value) for name, value in sets.items() if name in kind.options)
+        sets = {c.attribute: c.after for c in plan.changes if c.action.startswith('set ')}
+        options = {name: value for name, value in sets.items() if name in kind.options}
         if options:
             encoded = kind.encode(options, current=plan.before)
             self._queue_request(spec.netns, netlink.set_link(plan.before['index'], spec.kind, encoded),
                                 spec, 'change %s of' % ', '.join(sorted(options)))
-        plain = dict((name, sets[name]) for name in ('mtu', 'macaddress', 'admin_state') if name in sets)
+        plain = {name: sets[name] for name in ('mtu', 'macaddress', 'admin_state') if name in sets}
         if plain:
             request = netlink.set_link(plan.before['index'], mtu=plain.get('mtu'), macaddress=plain.get('macaddress'),
                                        up=None if 'admin_state' not in plain else plain['admin_state'] == 'up')
@@ -132,7 +129,7 @@ class Applier:
             if change.action == 'set alias':
                 request, doing = netlink.set_link(link['index'], alias=change.after or ''), 'mark'
             elif change.attribute == 'addresses':
-                interface = ipaddress.ip_interface(u'%s' % (change.after or change.before))
+                interface = ipaddress.ip_interface(str(change.after or change.before))
                 if change.action == 'add address':
                     request = netlink.add_address(link['index'], interface, nodad=spec.nodad)
                     doing = 'add address %s to' % interface
@@ -144,7 +141,7 @@ class Applier:
             self._queue_request(spec.netns, request, spec, doing)
 
     def _queue_route(self, spec, change, oif):
-        network = ipaddress.ip_network(u'%s' % change.details['route'])
+        network = ipaddress.ip_network(str(change.details['route']))
         family = socket.AF_INET if network.version == 4 else socket.AF_INET6
         where = (family, str(network.network_address), network.prefixlen, oif)
         if change.action in ('remove route', 'set route metric'):
@@ -164,7 +161,7 @@ class Applier:
                 if netns not in self.sockets:
                     continue
                 if netns not in by_netns:
-                    by_netns[netns] = dict((link['name'], link) for link in self.sockets[netns].links())
+                    by_netns[netns] = {link['name']: link for link in self.sockets[netns].links()}
                 link = by_netns[netns].get(name)
                 if link is not None:
                     self.sockets[netns].request(*netlink.del_link(link['index']))

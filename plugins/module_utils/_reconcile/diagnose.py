@@ -1,20 +1,17 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Diagnosis: what the snapshots read before a failed request tell about its cause."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import errno
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ns_words
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import PORT_KINDS
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import port_siblings
-from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import PORT_KINDS
 
 
 def find_cause(code, spec, snapshots):

@@ -1,18 +1,15 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Named network namespaces: the same read -> plan -> apply -> verify loop as links."""
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
-
-from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
-from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError
 from ansible_collections.underlay.network.plugins.module_utils._common.change import report, step
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError
 from ansible_collections.underlay.network.plugins.module_utils._common.fields import check_netns
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 
 
 def _describe(netns):

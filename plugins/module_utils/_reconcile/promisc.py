@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -14,17 +13,15 @@ Setting it is one RTM_NEWLINK with ifi_change = IFF_PROMISC (the kernel's dev_ch
 turns the flag into +1/-1 on the counter exactly once, so repeating it is harmless).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import errno
 
-from ansible_collections.underlay.network.plugins.module_utils._kernel.systemd import systemd_escape
-from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as nl
-from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, translate
 from ansible_collections.underlay.network.plugins.module_utils._common.change import report, step
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, translate
 from ansible_collections.underlay.network.plugins.module_utils._common.fields import check_ifname, check_netns
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as nl
+from ansible_collections.underlay.network.plugins.module_utils._kernel.systemd import systemd_escape
 
 
 def decode(payload):

@@ -1,19 +1,16 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Reading: one netlink snapshot of a namespace, and kernel links in the shape of desired ones."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import ipaddress
 import socket
 
-from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import translate
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS, LinkKind
 from ansible_collections.underlay.network.plugins.module_utils._links.spec import address_sort_key, route_list
 
@@ -34,8 +31,8 @@ class Snapshot:
         self.netns = netns
         # None when not read: only runs that manage routes dump them
         self.routes = routes
-        self.links = dict((link['name'], link) for link in links)
-        self.by_index = dict((link['index'], link) for link in links)
+        self.links = {link['name']: link for link in links}
+        self.by_index = {link['index']: link for link in links}
         self.addresses = {}
         for addr in addresses:
             if addr['address'] is None:
@@ -49,7 +46,7 @@ class Snapshot:
     @classmethod
     def read(cls, sock, peers=(), routes=False, links_only=False):
         """One dump of each: links, addresses and (when asked) the routes of both families."""
-        peer_nsids = dict((peer, sock.nsid_of(peer)) for peer in peers if peer != sock.netns)
+        peer_nsids = {peer: sock.nsid_of(peer) for peer in peers if peer != sock.netns}
         if links_only:  # enough to learn the index of links made just now
             return cls(sock.netns, sock.links(), [], peer_nsids)
         table = sock.routes(socket.AF_INET) + sock.routes(socket.AF_INET6) if routes else None
@@ -62,14 +59,14 @@ class Snapshot:
             for index, texts in self.addresses.items():
                 name = self.by_index.get(index, {}).get('name', index)
                 for text in texts:
-                    self._owners.setdefault(ipaddress.ip_interface(u'%s' % text).ip, name)
+                    self._owners.setdefault(ipaddress.ip_interface(str(text)).ip, name)
         return self._owners
 
     def owned_routes(self, link):
         """{destination: metric} of the main-table routes through `link` that carry our protocol mark."""
-        return dict(('%s/%d' % (route['dst'], route['dst_len']), route['priority']) for route in self.routes or ()
+        return {'%s/%d' % (route['dst'], route['dst_len']): route['priority'] for route in self.routes or ()
                     if link is not None and route['oif'] == link['index'] and route['dst'] is not None
-                    and route['proto'] == netlink.RTPROT_UNDERLAY and route['table'] == netlink.RT_TABLE_MAIN)
+                    and route['proto'] == netlink.RTPROT_UNDERLAY and route['table'] == netlink.RT_TABLE_MAIN}
 
     def addresses_of(self, link, keep=()):
         """The link's addresses; IPv6 link-local ones (the kernel's own) only when listed in `keep`."""

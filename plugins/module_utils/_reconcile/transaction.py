@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -13,20 +12,23 @@ step fails - here, or in whatever the caller does before it commits - every link
 is put back as the snapshot read before showed it, by planning and applying that old state.
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
+from typing import Any, Callable
 
-from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
-from ansible_collections.underlay.network.plugins.module_utils._reconcile.apply import Applier
-from ansible_collections.underlay.network.plugins.module_utils._common.errors import (
-    KernelError, UnderlayError, ValidationError, ns_words, translate)
-from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
 from ansible_collections.underlay.network.plugins.module_utils._common.change import Change, report
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import (
+    KernelError, UnderlayError, ValidationError, ns_words, translate
+)
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
+from ansible_collections.underlay.network.plugins.module_utils._links.spec import LinkSpec, build_spec
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.apply import Applier
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import (
-    check_port_options, check_port_options_agree, plan_link)
+    check_port_options, check_port_options_agree, plan_link
+)
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot, link_view
-from ansible_collections.underlay.network.plugins.module_utils._links.spec import LinkSpec
+
 
 FOLLOWUP_ATTRIBUTES = ('alias', 'addresses', 'routes')  # steps that need the link's index
 
@@ -77,7 +79,7 @@ class Transaction:
                     self.peers.setdefault(netns, set()).add(None)
         self.with_routes = routes or any(spec.routes is not None for spec in self.specs)
         existing = set(netlink.list_namespaces())
-        self.missing = set(ns for ns in self.namespaces if ns is not None and ns not in existing)
+        self.missing = {ns for ns in self.namespaces if ns is not None and ns not in existing}
         self._check_specs(self.specs)
         self.sockets = {}
         self.before = {}  # the snapshots read first: what a rollback restores
@@ -90,7 +92,7 @@ class Transaction:
             for netns in self.namespaces:
                 if netns not in self.missing:
                     self.sockets[netns] = netlink.Netlink(netns)
-            self.before = dict((netns, self.read(netns)) for netns in self.sockets)
+            self.before = {netns: self.read(netns) for netns in self.sockets}
         except netlink.NetlinkError as exc:  # a read failed: nothing was changed
             self.close()
             raise translate(exc.code, 'read links for', {'kind': 'link', 'name': '*', 'netns': None})
@@ -157,7 +159,7 @@ class Transaction:
                 raise
             finally:
                 applier.close()
-            self.snapshots = dict((netns, self.read(netns)) for netns in self.sockets)
+            self.snapshots = {netns: self.read(netns) for netns in self.sockets}
             self._verify()
         except UnderlayError as exc:
             raise self.rolled_back(exc)
@@ -182,7 +184,7 @@ class Transaction:
             applier.finish_moves()
             pending = [plan for plan in pending if plan not in ready]
             if pending:
-                applier.snapshots = dict((netns, self.read(netns, links_only=True)) for netns in self.sockets)
+                applier.snapshots = {netns: self.read(netns, links_only=True) for netns in self.sockets}
 
     def _apply_followups(self, applier):
         """Alias, address and route steps need the index of links created just now: one fresh dump per
@@ -196,7 +198,7 @@ class Transaction:
             if not wanted:
                 return
             # the first pass needs only the index of links made just now; the repair pass their addresses
-            fresh = dict((ns, self.read(ns, links_only=attempt == 0)) for ns in set(p.spec.netns for p in wanted))
+            fresh = {ns: self.read(ns, links_only=attempt == 0) for ns in {p.spec.netns for p in wanted}}
             for plan in wanted:
                 if attempt == 0:
                     changes = [c for c in plan.changes if c.attribute in FOLLOWUP_ATTRIBUTES]
@@ -238,7 +240,7 @@ class Transaction:
             undo.plan()
             undo.apply()
         self.applied = False
-        self.snapshots = dict((netns, self.read(netns)) for netns in self.sockets)
+        self.snapshots = {netns: self.read(netns) for netns in self.sockets}
         return ['%s %s' % ('removed' if spec.state == 'absent' else 'restored', spec.name)
                 for spec, plan in zip(restore, undo.plans) if plan.changed]
 
@@ -282,8 +284,8 @@ def _restore_spec(plan):
         return LinkSpec(spec.kind, spec.name, None, netns=spec.netns, state='absent')
     if before['parent'] is None:
         return None  # its parent is out of sight: nothing could make it again
-    options = dict((option, _as_option(before.get(option))) for option in KINDS[spec.kind].options)
-    routes = dict((item['route'], item['metric']) for item in before['routes']) if 'routes' in before else None
+    options = {option: _as_option(before.get(option)) for option in KINDS[spec.kind].options}
+    routes = {item['route']: item['metric'] for item in before['routes']} if 'routes' in before else None
     return LinkSpec(spec.kind, spec.name, before['parent'], netns=spec.netns, parent_netns=before['parent_netns'],
                     admin_state=before['admin_state'], mtu=before['mtu'], macaddress=before['macaddress'],
                     addresses=tuple(before['addresses']), options=options, recreate=True, change_siblings=True,
@@ -322,4 +324,16 @@ def _result(plan, snapshots, check_mode):
 def _diff_view(view):
     if not view:
         return {}
-    return dict((key, value) for key, value in view.items() if key != 'index')
+    return {key: value for key, value in view.items() if key != 'index'}
+
+
+def reconcile_link_module(kind: str) -> Callable[[Any], dict]:
+    """The body of a single-link module (run_module's `body`): its parameters as one link of `kind`, reconciled."""
+    driver = KINDS[kind]
+
+    def body(module) -> dict:
+        params = module.params
+        options = driver.normalise(params) if params['state'] == 'present' else {}
+        desired = build_spec(kind, params, options, default_name=driver.default_name(params))
+        return reconcile([desired], check_mode=module.check_mode)[0]
+    return body

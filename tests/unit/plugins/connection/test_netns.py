@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -7,9 +6,6 @@
 it hands to the local connection, and the errors for a bad or missing namespace (no namespace is entered
 here; tests/integration runs it for real, through the lab fleet)."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import shlex
 import sys

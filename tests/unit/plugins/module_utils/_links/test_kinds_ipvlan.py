@@ -1,13 +1,9 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """_kinds.Ipvlan: option defaults, reading the driver's IFLA_INFO_DATA bytes, encoding it for requests."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import struct
 
@@ -41,8 +37,8 @@ def test_registered_under_its_kind():
 
 
 def test_tables_match_the_uapi_numbers():
-    assert IPVLAN_MODES == dict((value, name) for name, value in MODES)
-    assert IPVLAN_FLAGS == dict((value, name) for name, value in FLAGS)
+    assert IPVLAN_MODES == {value: name for name, value in MODES}
+    assert IPVLAN_FLAGS == {value: name for name, value in FLAGS}
     assert fakes.IPVLAN_MODE_VALUES == dict(MODES) and fakes.IPVLAN_FLAG_VALUES == dict(FLAGS)
 
 

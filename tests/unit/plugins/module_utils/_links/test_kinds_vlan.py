@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -6,9 +5,6 @@
 """_kinds.Vlan: option defaults and validation, the default name, reading the 8021q driver's IFLA_INFO_DATA,
 encoding flags under a mask and QoS maps (clearing stale entries), and what cannot change in place."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import struct
 
@@ -186,8 +182,8 @@ def test_read_a_full_dump():
 @pytest.mark.parametrize('flags', range(16))
 def test_read_flags_struct(flags):
     options = read_raw(u16(1, 10) + flags_attr(flags, U32_MAX))
-    assert dict((name, options[name]) for name, _bit in FLAG_BITS) == dict(
-        (name, bool(flags & bit)) for name, bit in FLAG_BITS)
+    assert {name: options[name] for name, _bit in FLAG_BITS} == {
+        name: bool(flags & bit) for name, bit in FLAG_BITS}
 
 
 def test_read_flags_ignores_the_mask_and_unknown_bits():

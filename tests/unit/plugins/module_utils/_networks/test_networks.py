@@ -1,13 +1,9 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """_networks: every network field and every cross-network rule, each with the message it gives."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import pytest
 
@@ -21,7 +17,7 @@ def net(**extra):
     base = dict(name='mynet', parent='eth0', subnet='198.18.240.0/20', gateway='198.18.240.1',
                 ip_range='198.18.248.0/22', shim_address='198.18.255.254')
     base.update(extra)
-    return dict((key, value) for key, value in base.items() if value is not None)
+    return {key: value for key, value in base.items() if value is not None}
 
 
 def fails(networks, network, field, *words):
@@ -135,8 +131,8 @@ def test_default_shim_name_is_name_shim_when_it_fits(name, expected):
     assert default_shim_name(name) == expected
 
 
-@pytest.mark.parametrize('name', ['production-a', 'production-b', 'abcdefghijk', 'my net/1', u'r\u00e9seau-prod',
-                                  '---', u'\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9'])
+@pytest.mark.parametrize('name', ['production-a', 'production-b', 'abcdefghijk', 'my net/1', 'r\u00e9seau-prod',
+                                  '---', '\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9'])
 def test_long_or_odd_names_get_a_short_hashed_shim_name(name):
     shim = default_shim_name(name)
     assert len(shim.encode('utf-8')) <= 15 and shim.endswith('-shim'), shim

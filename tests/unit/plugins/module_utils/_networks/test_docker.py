@@ -1,13 +1,9 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """_docker: the Engine API client over a real unix socket (a tiny fake engine), and reconcile_network's rules."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import json
 import socket
@@ -32,7 +28,7 @@ class FakeEngine:
     """The few Engine API answers the client needs, served over a unix socket like dockerd's."""
 
     def __init__(self, path, networks=()):
-        self.networks = dict((item['Name'], item) for item in networks)
+        self.networks = {item['Name']: item for item in networks}
         self.requests = []
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.server.bind(path)
@@ -76,7 +72,7 @@ class FakeEngine:
                                                IPAM={'Config': [config]}, Options=body['Options'])
             return 201, {'Id': body['Name'] + '-id'}
         if method == 'DELETE':
-            self.networks = dict((k, v) for k, v in self.networks.items() if v['Id'] != path.split('/')[2])
+            self.networks = {k: v for k, v in self.networks.items() if v['Id'] != path.split('/')[2]}
             return 204, None
         return 500, {'message': 'unexpected %s %s' % (method, path)}
 

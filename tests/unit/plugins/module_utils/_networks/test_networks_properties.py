@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -9,9 +8,6 @@ Whatever comes in, normalise_networks either accepts it (and then the result is 
 refuses it with a NetworkError that names the network and the field - never another exception.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import ipaddress
 
@@ -48,12 +44,12 @@ PLAUSIBLE = {
         'name': st.one_of(st.sampled_from(['mynet', 'bad name']), ANYTHING),
         'create': st.one_of(st.booleans(), ANYTHING)}), ANYTHING),
 }
-SUBNET = st.fixed_dictionaries({}, optional=dict((field, PLAUSIBLE[field]) for field in SUBNET_FIELDS))
+SUBNET = st.fixed_dictionaries({}, optional={field: PLAUSIBLE[field] for field in SUBNET_FIELDS})
 PLAUSIBLE['subnets'] = st.one_of(st.lists(st.one_of(SUBNET, ANYTHING), max_size=3), ANYTHING)
 FIELD_NAMES = st.one_of(st.sampled_from(sorted(PLAUSIBLE)), st.sampled_from(['iprange', 'Shim-Name', 'vlan']))
 DEFINITION = st.one_of(
     st.fixed_dictionaries({'name': st.sampled_from(['mynet', 'other'])},
-                          optional=dict((field, value) for field, value in PLAUSIBLE.items() if field != 'name')),
+                          optional={field: value for field, value in PLAUSIBLE.items() if field != 'name'}),
     st.dictionaries(FIELD_NAMES, ANYTHING, max_size=6),
     ANYTHING)
 
@@ -93,7 +89,7 @@ def test_any_definitions_are_accepted_or_refused_naming_network_and_field(raw_ne
             assert ipaddress.ip_address(item['shim_address']) in subnet
         tagged = '%s.%s' % (net['parent'], net['vlan_id'])
         assert net['link_parent'] == (net['parent'] if net['vlan_id'] is None else tagged)
-    assert len(set(shim['name'] for shim in result['shims'])) == len(result['shims'])
+    assert len({shim['name'] for shim in result['shims']}) == len(result['shims'])
 
 
 @settings(max_examples=200, deadline=None)
@@ -109,6 +105,6 @@ def test_valid_definitions_always_pass_and_round_trip(vlan_id, driver, extra_sub
     assert [item['shim_address'] for item in net['subnets']] == [item['shim_address'] for item in subnets]
     assert first['shims'][0]['routes'] == [item['ip_range'] for item in subnets]
     # a normalised definition is a valid definition of the same network
-    again = dict((key, net[key]) for key in ('name', 'driver', 'parent', 'vlan_id', 'shim_name', 'metric'))
+    again = {key: net[key] for key in ('name', 'driver', 'parent', 'vlan_id', 'shim_name', 'metric')}
     again['subnets'] = net['subnets']
     assert normalise_networks([again])['networks'][0] == net

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -6,9 +5,6 @@
 """_netlink: the rtnetlink codec (encoders, parse_attrs, decoders, request builders) and the
 Netlink class (dumps, windowed batches, BatchError) against the in-memory kernel of fakes.py."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import binascii
 import errno
@@ -55,7 +51,7 @@ def test_be16_is_network_order_whatever_the_host():
 
 def test_string_is_nul_terminated_utf8():
     assert netlink.string(3, 'mv0') == native('HH', 8, 3) + b'mv0\0'
-    assert netlink.string(3, u'\u00e9') == native('HH', 7, 3) + b'\xc3\xa9\0\0'
+    assert netlink.string(3, '\u00e9') == native('HH', 7, 3) + b'\xc3\xa9\0\0'
     assert netlink.as_string(b'mv0\0\0\0') == 'mv0'
 
 
@@ -76,7 +72,7 @@ def test_header_encoders():
     assert netlink.ifinfo(7, netlink.IFF_UP, netlink.IFF_UP) == native('BxHiII', socket.AF_UNSPEC, 0, 7, 1, 1)
     assert netlink.ifaddr(socket.AF_INET, 24, 7) == native('BBBBI', socket.AF_INET, 24, 0, 0, 7)
     assert netlink.ip_bytes('198.18.0.1') == b'\xc6\x12\x00\x01'
-    assert netlink.ip_bytes(u'2001:db8::1') == ipaddress.ip_address(u'2001:db8::1').packed
+    assert netlink.ip_bytes('2001:db8::1') == ipaddress.ip_address('2001:db8::1').packed
 
 
 # ---------------------------------------------------------------- parse_attrs
@@ -123,7 +119,7 @@ def test_scalar_decoders():
     assert netlink.as_u8(b'\x06\xff') == 6
     assert netlink.as_s32(native('i', -1)) == -1
     assert netlink.as_u32(native('I', 0xfffffffe)) == 0xfffffffe
-    assert netlink.as_string(b'\xff\0') == u'\ufffd'  # undecodable bytes do not crash a dump
+    assert netlink.as_string(b'\xff\0') == '\ufffd'  # undecodable bytes do not crash a dump
 
 
 # ---------------------------------------------------------------- decoders: round trips of what the fakes encode
@@ -132,7 +128,7 @@ def test_link_round_trip_every_field():
     body = fakes.link_body('mv0', 7, kind='macvlan', flags=0x1003, mtu=1400, mac='02:aa:bb:cc:dd:ee', parent=2,
                            link_netnsid=3, master=9, operstate=6, data=fakes.macvlan_data('passthru', 1))
     link = netlink.decode_link(body)
-    assert dict((k, v) for k, v in link.items() if k != 'data') == {
+    assert {k: v for k, v in link.items() if k != 'data'} == {
         'index': 7, 'name': 'mv0', 'kind': 'macvlan', 'flags': 0x1003, 'mtu': 1400, 'macaddress': '02:aa:bb:cc:dd:ee',
         'link': 2, 'link_netnsid': 3, 'master': 9, 'operstate': 6, 'alias': None}
     assert netlink.as_u32(link['data'][1]) == 8 and netlink.as_u16(link['data'][2]) == 1
@@ -163,7 +159,7 @@ def test_linkinfo_without_data():
     ('10.0.0.1/32', socket.AF_INET, 0),
 ])
 def test_address_round_trip(cidr, family, scope):
-    interface = ipaddress.ip_interface(u'%s' % cidr)
+    interface = ipaddress.ip_interface(str(cidr))
     assert netlink.decode_address(fakes.address_body(12, cidr)) == {
         'index': 12, 'family': family, 'prefixlen': interface.network.prefixlen, 'scope': scope, 'flags': 0,
         'address': str(interface.ip)}
@@ -238,7 +234,7 @@ little_endian_capture = pytest.mark.skipif(sys.byteorder != 'little', reason='ca
 @little_endian_capture
 def test_decode_a_kernel_macvlan():
     link = netlink.decode_link(unhex(KERNEL_MACVLAN))
-    assert dict((k, v) for k, v in link.items() if k != 'data') == {
+    assert {k: v for k, v in link.items() if k != 'data'} == {
         'index': 4, 'name': 'mv0', 'kind': 'macvlan', 'flags': 0x1003, 'mtu': 1400, 'macaddress': '02:aa:bb:cc:dd:ee',
         'link': 3, 'link_netnsid': 0, 'master': None, 'operstate': 3,  # IF_OPER_LOWERLAYERDOWN
         'alias': None}
@@ -329,7 +325,7 @@ def test_del_link():
 
 @pytest.mark.parametrize('cidr, family', [('198.18.0.10/24', socket.AF_INET), ('2001:db8::10/64', socket.AF_INET6)])
 def test_address_requests(cidr, family):
-    interface = ipaddress.ip_interface(u'%s' % cidr)
+    interface = ipaddress.ip_interface(str(cidr))
     for builder, msg_type, flags in ((netlink.add_address, netlink.RTM_NEWADDR, netlink.NLM_F_CREATE | netlink.NLM_F_EXCL),
                                      (netlink.del_address, netlink.RTM_DELADDR, 0)):
         got_type, got_flags, body = builder(10, interface)
@@ -410,7 +406,7 @@ def test_request_raises_the_kernels_errno(kernel):
 
 
 def test_run_returns_every_request_in_order(kernel):
-    requests = [netlink.Request(*netlink.add_address(10, ipaddress.ip_interface(u'10.0.%d.1/24' % i)), tag=i)
+    requests = [netlink.Request(*netlink.add_address(10, ipaddress.ip_interface('10.0.%d.1/24' % i)), tag=i)
                 for i in range(200)]
     done = netlink.Netlink().run(requests)
     assert [r.tag for r in done] == list(range(200))
@@ -419,7 +415,7 @@ def test_run_returns_every_request_in_order(kernel):
 
 def test_run_keeps_a_window_in_flight_and_reports_what_was_done(kernel):
     """The first refusal stops sending; requests already in flight still complete and are listed in `done`."""
-    requests = [netlink.Request(*netlink.add_address(10, ipaddress.ip_interface(u'10.0.%d.1/24' % i)), tag=i)
+    requests = [netlink.Request(*netlink.add_address(10, ipaddress.ip_interface('10.0.%d.1/24' % i)), tag=i)
                 for i in range(200)]
     kernel.fail[('add_address', 'mv0', '10.0.70.1/24')] = errno.EPERM
     sock = netlink.Netlink()

@@ -1,13 +1,9 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """_kinds.Macvlan: option defaults, reading the driver's IFLA_INFO_DATA, encoding it for requests."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import binascii
 import struct
@@ -30,7 +26,7 @@ def test_registered_under_its_kind():
 
 def test_mode_tables_are_inverse():
     assert MACVLAN_MODE_VALUES == {'private': 1, 'vepa': 2, 'bridge': 4, 'passthru': 8, 'source': 16}
-    assert dict((v, k) for k, v in MACVLAN_MODE_VALUES.items()) == MACVLAN_MODES
+    assert {v: k for k, v in MACVLAN_MODE_VALUES.items()} == MACVLAN_MODES
 
 
 def test_base_kind_has_no_options():
@@ -104,7 +100,7 @@ def test_source_macs_validated(mac, words):
 ])
 def test_read_decodes_the_drivers_numbers(mode, flags, expected):
     options = MACVLAN.read(fakes.macvlan(mode=mode, flags=flags))
-    assert dict((key, options[key]) for key in ('mode', 'nopromisc')) == expected
+    assert {key: options[key] for key in ('mode', 'nopromisc')} == expected
 
 
 def test_read_keeps_an_unknown_mode_number():

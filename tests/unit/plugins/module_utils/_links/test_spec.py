@@ -1,13 +1,9 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """_spec: every field is validated and normalised before any socket is opened."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import ipaddress
 
@@ -58,9 +54,9 @@ def test_ifname_error_names_the_field_it_was_given():
 def test_ifname_limit_counts_bytes_not_characters():
     """The kernel's IFNAMSIZ limit is 15 bytes of UTF-8, not 15 characters."""
     with pytest.raises(ValidationError) as exc:
-        check_ifname('name', u'\u00e9' * 10)  # 10 characters, 20 bytes
+        check_ifname('name', '\u00e9' * 10)  # 10 characters, 20 bytes
     assert '20 bytes long' in exc.value.message
-    assert check_ifname('name', u'\u00e9' * 7 + u'a') == u'\u00e9' * 7 + u'a'  # 15 bytes
+    assert check_ifname('name', '\u00e9' * 7 + 'a') == '\u00e9' * 7 + 'a'  # 15 bytes
 
 
 # ---------------------------------------------------------------- namespaces
@@ -181,7 +177,7 @@ def test_addresses_non_unicast_rejected(value):
 
 
 def test_parse_interface_bare_address_is_host_prefix():
-    assert parse_interface('address', '198.18.0.1') == ipaddress.ip_interface(u'198.18.0.1/32')
+    assert parse_interface('address', '198.18.0.1') == ipaddress.ip_interface('198.18.0.1/32')
     assert parse_interface('address', 'fd00::1').network.prefixlen == 128
 
 
@@ -227,7 +223,7 @@ def test_parse_network_not_a_string():
 
 def _module_params(**overrides):
     """params as AnsibleModule hands them over: every shared option present, defaults applied."""
-    params = dict((key, value.get('default')) for key, value in LINK_ARGUMENT_SPEC.items())
+    params = {key: value.get('default') for key, value in LINK_ARGUMENT_SPEC.items()}
     params.update(overrides)
     return params
 
