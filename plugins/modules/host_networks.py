@@ -235,7 +235,7 @@ persist:
 
 from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
 from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import PYROUTE2
-from ansible_collections.underlay.network.plugins.module_utils._persist.files import converge_persistent
+from ansible_collections.underlay.network.plugins.module_utils._persist.converge import converge_persistent
 
 
 def main():

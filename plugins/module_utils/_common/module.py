@@ -18,6 +18,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
 
+
 # (library name, the traceback of its failed import or None), as the guarded imports record it
 Requirement = Tuple[str, Optional[str]]
 Body = Callable[[AnsibleModule], dict]

@@ -21,14 +21,15 @@ import sys
 from ansible_collections.underlay.network.plugins.module_utils._common.change import Change, step
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError, ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import OWNER_MARK, PORT_KINDS
+from ansible_collections.underlay.network.plugins.module_utils._host import gate
 from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
 from ansible_collections.underlay.network.plugins.module_utils._host.shim import ShimSpec
-from ansible_collections.underlay.network.plugins.module_utils._kernel import icmp as gate
 from ansible_collections.underlay.network.plugins.module_utils._kernel import sysctl
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
 from ansible_collections.underlay.network.plugins.module_utils._links.spec import LinkSpec, build_spec
-from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import normalise_networks, shim_args
-from ansible_collections.underlay.network.plugins.module_utils._networks.docker import create_body, docker_views
+from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import (
+    normalise_networks, shim_args)
+from ansible_collections.underlay.network.plugins.module_utils._networks.docker import DockerClient, create_body, docker_views
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import port_siblings
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import Transaction
@@ -41,12 +42,14 @@ class HostFailure(UnderlayError):
 class HostNetworks:
     """The desired host side of `networks` in namespace `netns` (params: the host_networks module's)."""
 
-    def __init__(self, params, check_mode=False, docker_client=None):
+    def __init__(self, params: dict, views: dict, client: DockerClient | None = None, check_mode: bool = False):
+        """`views`: each declared Docker network as Docker has it (None when missing), read beforehand by
+        `read()`; `client` the Docker client the run creates and removes networks with."""
         self.params = params
         self.check_mode = check_mode
         self.netns = params.get('netns') or None
         self.state = params.get('state') or 'present'
-        self.views, self.client = docker_views(params.get('networks'), params.get('docker_host'), docker_client)
+        self.views, self.client = views, client
         self.derived = normalise_networks(params.get('networks'), docker_views=self.views)
         self.sysctls = sysctl.normalise_sysctls(params.get('sysctls')) if self.state == 'present' else {}
         self.shims = [ShimSpec(dict(shim_args(net), netns=self.netns, state=self.state,
@@ -57,6 +60,12 @@ class HostNetworks:
         self.created, self.modified, self.removed, self.left = [], [], [], []
         self.verify, self.warnings = [], []
         self.sysctl_steps = []
+
+    @classmethod
+    def read(cls, params: dict, check_mode: bool = False, docker_client: DockerClient | None = None) -> HostNetworks:
+        """The desired host side, with the Docker networks it names read from Docker (only when it names any)."""
+        views, client = docker_views(params.get('networks'), params.get('docker_host'), docker_client)
+        return cls(params, views, client, check_mode)
 
     # ------------------------------------------------------------ the run
 
@@ -186,20 +195,12 @@ class HostNetworks:
             self.changes.extend(change.as_dict(plan.spec) for change in plan.changes)
 
     def _gate(self):
-        """Ping every network's verify targets; an unanswered one fails the run (or only warns)."""
-        targets = [(net['name'], target) for net in self.derived['networks'] for target in net['verify_targets']]
-        if not targets or self.params.get('verify') is False:
+        """The reachability gate over every network's verify targets (skipped when verify is false)."""
+        if self.params.get('verify') is False:
             return
-        answers = gate.ping_all(self.netns, [target for _net, target in targets],
-                                timeout=self.params.get('verify_timeout') or 3)
-        self.verify = [{'network': net, 'target': target, 'reachable': answers[target],
-                        'summary': '%s -> %s %s' % (net, target, 'ok' if answers[target] else 'UNREACHABLE')}
-                       for net, target in targets]
-        silent = ['%s -> %s' % (item['network'], item['target']) for item in self.verify if not item['reachable']]
-        if silent and (self.params.get('on_unreachable') or 'rollback') == 'rollback':
-            raise HostFailure("the reachability gate failed: no answer from %s within %s s" % (
-                ', '.join(silent), self.params.get('verify_timeout') or 3), 'verify_targets', silent[0])
-        self.warnings = ['unreachable after applying: %s' % ', '.join(silent)] if silent else []
+        self.verify, self.warnings = gate.check(self.netns, self.derived['networks'],
+                                                self.params.get('verify_timeout') or 3,
+                                                self.params.get('on_unreachable') or 'rollback')
 
     def _undo(self, tx, exc, made, written):
         """Put back what ran before `exc` (newest first); the error then says what was put back."""
@@ -270,5 +271,6 @@ def _holder():
     return 'pid %d (%s)' % (os.getpid(), os.path.basename(sys.argv[0]) or 'python')
 
 
-def converge_host(params, check_mode=False, docker_client=None):
-    return HostNetworks(params, check_mode, docker_client).converge()
+def converge_host(params: dict, check_mode: bool = False, docker_client: DockerClient | None = None) -> dict:
+    """host_networks without persistence (what a boot replay runs): read, plan, apply, gate, result."""
+    return HostNetworks.read(params, check_mode, docker_client).converge()

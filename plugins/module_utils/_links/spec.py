@@ -15,8 +15,7 @@ import ipaddress
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.fields import (
-    check_ifname, check_mac, check_mtu, check_netns, parse_interface, parse_network
-)
+    check_ifname, check_mac, check_mtu, check_netns, parse_interface, parse_network)
 
 
 IPV6_DEFAULT_METRIC = 1024  # what IPv6 stores for a route metric of 0 (IP6_RT_PRIO_USER)

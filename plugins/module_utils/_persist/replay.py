@@ -21,7 +21,7 @@ from ansible_collections.underlay.network.plugins.module_utils._common.errors im
 from ansible_collections.underlay.network.plugins.module_utils._host.converge import converge_host
 from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink, sysctl
-from ansible_collections.underlay.network.plugins.module_utils._persist import files as persist
+from ansible_collections.underlay.network.plugins.module_utils._persist import state as persist
 
 
 def say(text, stream=None):

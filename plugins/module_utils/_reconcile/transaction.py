@@ -18,15 +18,13 @@ from typing import Any, Callable
 
 from ansible_collections.underlay.network.plugins.module_utils._common.change import Change, report
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import (
-    KernelError, UnderlayError, ValidationError, ns_words, translate
-)
+    KernelError, UnderlayError, ValidationError, ns_words, translate)
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
 from ansible_collections.underlay.network.plugins.module_utils._links.spec import LinkSpec, build_spec
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.apply import Applier
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import (
-    check_port_options, check_port_options_agree, plan_link
-)
+    check_port_options, check_port_options_agree, plan_link)
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot, link_view
 
 

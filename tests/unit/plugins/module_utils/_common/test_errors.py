@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import (
     KernelError, UnderlayError, ValidationError, translate)
 
+
 MACVLAN = {'kind': 'macvlan', 'name': 'mv0', 'netns': None, 'parent': 'eth0', 'parent_netns': None,
            'macaddress': '02:00:5e:10:00:01'}
 IN_NET1 = dict(MACVLAN, name='eth0', netns='net1', parent_netns='host1')

@@ -10,12 +10,12 @@ import struct
 
 import pytest
 
-from ansible_collections.underlay.network.plugins.module_utils._kernel import icmp as gate
-from ansible_collections.underlay.network.plugins.module_utils._kernel import sysctl
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._host.lock import LockTimeout, NamespaceLock
-from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import route_changes
+from ansible_collections.underlay.network.plugins.module_utils._kernel import icmp as gate
+from ansible_collections.underlay.network.plugins.module_utils._kernel import sysctl
 from ansible_collections.underlay.network.plugins.module_utils._links.spec import normalise_routes
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import route_changes
 
 
 @pytest.mark.parametrize('key, path', [

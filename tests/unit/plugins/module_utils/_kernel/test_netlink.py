@@ -17,7 +17,6 @@ import pytest
 
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
-
 from ansible_collections.underlay.network.tests.unit import fakes
 
 

@@ -13,10 +13,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.underlay.network.plugins.module_utils._persist import files as persist
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
+from ansible_collections.underlay.network.plugins.module_utils._kernel.systemd import device_unit
 from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import normalise_networks
+from ansible_collections.underlay.network.plugins.module_utils._persist.converge import Persistence
+
 
 # db leaves its ipvlan mode to the parent's ports: the files get the mode the shim has (l2 without any)
 NETWORKS = [
@@ -39,14 +41,14 @@ def files(root):
 
 def converge(root, backend, the_host=None, check=False, state='present'):
     the_host = the_host or host()
-    return persist.Persistence(backend, the_host.netns, str(root), state, python='/usr/bin/python3').converge(
+    return Persistence(backend, the_host.netns, str(root), state, python='/usr/bin/python3').converge(
         the_host, check)
 
 
 def test_device_unit_names_are_systemd_escaped():
-    assert persist.device_unit('eth0') == 'sys-subsystem-net-devices-eth0.device'
-    assert persist.device_unit('eth0.10') == 'sys-subsystem-net-devices-eth0.10.device'
-    assert persist.device_unit('br-lan') == 'sys-subsystem-net-devices-br\\x2dlan.device'
+    assert device_unit('eth0') == 'sys-subsystem-net-devices-eth0.device'
+    assert device_unit('eth0.10') == 'sys-subsystem-net-devices-eth0.10.device'
+    assert device_unit('br-lan') == 'sys-subsystem-net-devices-br\\x2dlan.device'
 
 
 def test_engine_backend_writes_state_code_and_units_then_changes_nothing(tmp_path):
@@ -118,7 +120,7 @@ def test_networkd_files_say_what_the_engine_does(tmp_path):
 
 def test_networkd_refuses_a_namespace(tmp_path):
     with pytest.raises(ValidationError) as refused:
-        persist.Persistence('networkd', 'lab1', str(tmp_path))
+        Persistence('networkd', 'lab1', str(tmp_path))
     assert refused.value.field == 'persist' and 'persist: engine' in refused.value.message
     assert files(tmp_path) == []
 

@@ -10,13 +10,12 @@ import errno
 
 import pytest
 
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.apply import Applier
-from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import reconcile
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import plan_link
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
-from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, ValidationError
-
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import reconcile
 from ansible_collections.underlay.network.tests.unit.fakes import (
     add_links, address, calls_of, ethernet, ipvlan, link, loopback, macvlan, macvlan_spec)
 

@@ -14,16 +14,15 @@ import errno
 
 import pytest
 
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
-from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import reconcile
+from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import port_siblings
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
-from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
-
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import reconcile
 from ansible_collections.underlay.network.tests.unit.fakes import (
-    PARENT_MAC, add_links, calls_of, ethernet, ipvlan, ipvlan_data, ipvlan_spec, loopback, macvlan,
-    macvlan_spec, vlan)
+    PARENT_MAC, add_links, calls_of, ethernet, ipvlan, ipvlan_data, ipvlan_spec, loopback, macvlan, macvlan_spec, vlan)
+
 
 IPVLAN = KINDS['ipvlan']
 

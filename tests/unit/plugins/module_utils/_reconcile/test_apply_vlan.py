@@ -12,15 +12,15 @@ import struct
 
 import pytest
 
-from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import (
     KernelError, UnderlayError, ValidationError)
-from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import reconcile
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS, Vlan
-
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import reconcile
 from ansible_collections.underlay.network.tests.unit.fakes import (
-    ETH_P_8021AD, ETH_P_8021Q, PARENT_MAC, add_links, address, calls_of, ipvlan_spec, macvlan_spec, vlan,
-    vlan_data, vlan_spec)
+    ETH_P_8021AD, ETH_P_8021Q, PARENT_MAC, add_links, address, calls_of, ipvlan_spec, macvlan_spec, vlan, vlan_data,
+    vlan_spec)
+
 
 VLAN = KINDS['vlan']
 

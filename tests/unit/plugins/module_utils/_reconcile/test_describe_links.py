@@ -6,7 +6,6 @@
 
 
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import describe_links
-
 from ansible_collections.underlay.network.tests.unit.fakes import (
     PARENT_INDEX, address, ipvlan, link, macvlan, macvlan_data, vlan)
 

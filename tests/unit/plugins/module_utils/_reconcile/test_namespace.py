@@ -11,7 +11,6 @@ import pytest
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.namespace import reconcile_namespace
-
 from ansible_collections.underlay.network.tests.unit.fakes import FakeKernel, calls_of, ethernet, link, loopback
 
 

@@ -7,13 +7,12 @@
 
 import pytest
 
-from ansible_collections.underlay.network.plugins.module_utils._reconcile import transaction as engine
 from ansible_collections.underlay.network.plugins.module_utils._common.change import Change
-from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import LinkPlan, plan_link
-from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot, link_view
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
-
+from ansible_collections.underlay.network.plugins.module_utils._reconcile import transaction as engine
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import LinkPlan, plan_link
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot, link_view
 from ansible_collections.underlay.network.tests.unit.fakes import (
     PARENT_MAC, address, ethernet, ipvlan, link, loopback, macvlan, macvlan_spec, root_with_parent, snapshot)
 

@@ -11,9 +11,10 @@ import struct
 
 import pytest
 
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as nl
 from ansible_collections.underlay.network.plugins.module_utils._reconcile import promisc
-from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, ValidationError
+
 
 _HEADER = struct.Struct('=IHHII')
 

@@ -1,0 +1,118 @@
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""host_networks as a whole: the runtime transaction, then what it made kept for the next boot: one desired state on disk, replayed by the same engine.
+
+Backends:
+  engine    the desired state as JSON (/etc/underlay.network/host-networks.json, one file per
+            namespace), a copy of this engine's code (/usr/lib/underlay.network) and systemd units
+            that replay the state with it (_replay): at boot, whenever a parent NIC appears (a
+            `.wants/` link of its device unit, so a late or re-created parent gets its VLANs and shims
+            back) and after systemd-networkd or NetworkManager (re)starts.
+  networkd  the same state as systemd-networkd files: .netdev for the VLANs and shims, .network for
+            their addresses and routes, .link for the ownership mark, and on the parent a drop-in on
+            the .network networkd uses for it (a netplan-generated file stays as it is), or a .network
+            of ours when it has none.
+  none      nothing persistent; what an earlier run persisted is removed.
+
+Everything here is a planned list of file changes (write, remove, link) with a diff, applied after
+the runtime transaction succeeded and under the same namespace lock, so a replay never reads a
+state the kernel does not have. Files are found again by their names (and a header line), never by
+a side record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._host.converge import HostNetworks
+from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
+from ansible_collections.underlay.network.plugins.module_utils._persist.engine import engine_files
+from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
+    UNIT_DIR, File, PersistError, apply_files, changes_and_diff, plan_files)
+from ansible_collections.underlay.network.plugins.module_utils._persist.networkd import networkd_cleanup, networkd_files
+from ansible_collections.underlay.network.plugins.module_utils._persist.state import (
+    read_state, resolved, state_document, state_file, stored_states)
+
+
+BACKENDS = ('engine', 'networkd', 'none')
+
+
+class Persistence:
+    """The files of one host_networks run: backend, namespace, root (a directory standing in for /)."""
+
+    def __init__(self, backend, netns, root='/', state='present', python=None):
+        if backend not in BACKENDS:
+            raise ValidationError("persist: '%s' is not a backend; use engine, networkd or none" % backend,
+                                  'persist', backend)
+        if backend == 'networkd' and netns:
+            raise ValidationError("persist: networkd configures the host's own namespace only, not namespace '%s'; "
+                                  "use persist: engine (its boot replay enters the namespace)" % netns,
+                                  'persist', backend)
+        self.backend = backend if state == 'present' else 'none'
+        self.netns = netns
+        self.root = root or '/'
+        self.python = python or sys.executable or '/usr/bin/python3'
+
+    def desired(self, host):
+        mine = state_file(self.netns)
+        docs_after = {}
+        for path in stored_states(self.root):
+            if path != mine:
+                try:
+                    doc = read_state(self.root, path)
+                except (OSError, ValueError, PersistError):
+                    continue  # not ours to judge: it stays, and so does the engine
+                docs_after[doc.get('netns')] = doc
+        files = []
+        if self.backend == 'engine':
+            doc = state_document(host)
+            docs_after[self.netns] = doc
+            files.append(File(mine, content=json.dumps(doc, indent=2, sort_keys=True) + '\n'))
+        else:
+            files.append(File(mine))
+        files += engine_files(self.root, docs_after, self.python)
+        if not self.netns:
+            wanted = networkd_files(self.root, resolved(host.derived, None)) if self.backend == 'networkd' else []
+            files += wanted + networkd_cleanup(self.root, wanted)
+        return files
+
+    def converge(self, host, check_mode):
+        plan = plan_files(self.root, self.desired(host))
+        changes, before, after = changes_and_diff(plan)
+        units_changed = any(want.path.startswith(UNIT_DIR) for want, _have, _action in plan)
+        if plan and not check_mode:
+            apply_files(self.root, plan)
+        return {'backend': self.backend, 'changes': changes, 'before': before, 'after': after,
+                'files': sorted({want.path for want, _h, _a in plan}),
+                # a running systemd must read the units again (not under a test root, nor in a container)
+                'reload_systemd': bool(units_changed and not check_mode and self.root == '/'
+                                       and os.path.isdir('/run/systemd/system'))}
+
+
+def converge_persistent(params, check_mode=False, docker_client=None, run_command=None):
+    """host_networks with persistence: the runtime transaction, then its files, under one lock.
+
+    `run_command` (AnsibleModule.run_command) tells a running systemd that the units changed."""
+    persistence = Persistence(params.get('persist') or 'none', params.get('netns') or None,
+                              params.get('persist_root') or '/', params.get('state') or 'present')
+    host = HostNetworks.read(params, check_mode, docker_client)
+    with NamespaceLock(host.netns, params.get('lock_timeout') or 120, 'pid %d (host_networks)' % os.getpid()):
+        result = host.converge()
+        persisted = persistence.converge(host, check_mode)
+    if persisted['reload_systemd'] and run_command is not None:
+        code, _out, err = run_command(['systemctl', 'daemon-reload'])
+        if code != 0:
+            raise PersistError('systemctl daemon-reload failed (%s): %s; the files are written, the next boot reads '
+                               'them' % (code, err.strip()), 'persist', 'daemon-reload')
+    result['changes'] = result['changes'] + persisted['changes']
+    result['changed'] = bool(result['changes'])
+    result['diff']['before'].update(persisted['before'])
+    result['diff']['after'].update(persisted['after'])
+    result['persist'] = {'backend': persisted['backend'], 'changed_files': persisted['files'],
+                         'state_file': '/' + state_file(host.netns) if persisted['backend'] == 'engine' else None}
+    return result

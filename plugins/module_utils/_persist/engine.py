@@ -1,0 +1,131 @@
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The engine backend: the stored state replayed at boot by a copy of this very engine.
+
+Its files: a copy of the engine's code (and of the parts of ansible.module_utils it imports) under
+/usr/lib/underlay.network/lib, the entry point /usr/lib/underlay.network/replay (_persist/replay.py),
+and systemd units that run it at boot, whenever a parent NIC appears (a `.wants/` link of its device
+unit, so a late or re-created parent gets its VLANs and shims back) and after systemd-networkd or
+NetworkManager (re)starts.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ansible_collections.underlay.network.plugins.module_utils._kernel.systemd import device_unit, systemd_escape_path
+from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
+    ENGINE_DIR, HEADER, UNIT_DIR, File, owned_paths)
+from ansible_collections.underlay.network.plugins.module_utils._persist.state import root_parents
+# imported for what it imports: the copy of the engine must hold everything a boot replay runs
+from ansible_collections.underlay.network.plugins.module_utils._persist import replay  # noqa: F401 pylint: disable=unused-import # isort:skip
+
+
+REPLAY_UNIT = 'underlay-network-replay.service'
+PARENT_UNIT = 'underlay-network-parent@.service'
+# the network stacks whose (re)start may drop our routes: the replay runs again after each
+NETWORK_SERVICES = ('systemd-networkd.service', 'NetworkManager.service')
+
+
+def engine_sources():
+    """{relative path: source} of the engine as this process imported it, and the parts of
+    ansible.module_utils it imports (a host needs no Ansible at boot)."""
+    sources = {}
+    for name, module in sorted(sys.modules.items()):
+        if module is None or not (name == 'ansible' or name.startswith('ansible.module_utils')
+                                  or name.startswith('ansible_collections.underlay.network.plugins.module_utils')):
+            continue
+        loader = getattr(getattr(module, '__spec__', None), 'loader', None)
+        try:
+            source = loader.get_source(name) if loader is not None and hasattr(loader, 'get_source') else None
+        except (ImportError, OSError):
+            source = None
+        if source is None:
+            continue  # a module made at runtime, not a file
+        if isinstance(source, bytes):  # Ansible's collection loader hands out bytes
+            source = source.decode('utf-8')
+        relative = name.replace('.', '/') + ('/__init__.py' if hasattr(module, '__path__') else '.py')
+        sources[relative] = source
+    # only ansible.module_utils is needed (the full package's __init__ pulls in the controller): a stub,
+    # as in the payload Ansible sends a module
+    sources['ansible/__init__.py'] = ''
+    # packages whose __init__ the import system made up (namespace packages in the AnsiballZ payload)
+    for relative in list(sources):
+        parts = relative.split('/')[:-1]
+        for depth in range(1, len(parts) + 1):
+            sources.setdefault('/'.join(parts[:depth]) + '/__init__.py', '')
+    return sources
+
+
+def _replay_script(python):
+    return ('#!%s\n' % python + HEADER % 'engine' +
+            '# Replays the stored desired state (/etc/underlay.network/*.json) with the engine copied beside it.\n'
+            'import os\nimport sys\n\n'
+            'sys.dont_write_bytecode = True  # the tree is Ansible\'s to compare: no __pycache__ in it\n'
+            'sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))\n'
+            'from ansible_collections.underlay.network.plugins.module_utils._persist.replay import main  # noqa: E402\n\n'
+            'sys.exit(main(sys.argv[1:]))\n')
+
+
+def _replay_unit():
+    after = ' '.join(NETWORK_SERVICES)
+    return (HEADER % 'engine' +
+            '[Unit]\n'
+            'Description=underlay.network: VLANs, host shims, addresses and routes from the stored desired state\n'
+            'Documentation=file:///etc/underlay.network/\n'
+            '# at boot, and again each time a network stack (re)starts: their clean-up may drop our routes\n'
+            'After=network-pre.target %s\n'
+            'Before=network.target\n'
+            'Wants=network-pre.target\n'
+            'ConditionPathExistsGlob=/etc/underlay.network/host-networks*.json\n\n'
+            '[Service]\n'
+            'Type=oneshot\n'
+            'ExecStart=/%s/replay\n\n'
+            '[Install]\n'
+            'WantedBy=multi-user.target %s\n' % (after, ENGINE_DIR, after))
+
+
+def _parent_unit():
+    return (HEADER % 'engine' +
+            '[Unit]\n'
+            'Description=underlay.network: VLANs and host shims on %%I (it appeared)\n'
+            'Documentation=file:///etc/underlay.network/\n'
+            'After=sys-subsystem-net-devices-%%i.device network-pre.target\n'
+            'ConditionPathExistsGlob=/etc/underlay.network/host-networks*.json\n\n'
+            '[Service]\n'
+            'Type=oneshot\n'
+            'ExecStart=/%s/replay --parent %%I\n' % ENGINE_DIR)
+
+
+def engine_files(root, docs_after, python):
+    """The engine's code, entry point and units: present while any namespace has a stored state."""
+    wanted = {}
+    if docs_after:
+        sources = engine_sources()
+        digest = '%d files' % len(sources)
+        for relative, source in sources.items():
+            wanted[os.path.join(ENGINE_DIR, 'lib', relative)] = File(
+                os.path.join(ENGINE_DIR, 'lib', relative), content=source, summary='engine code (%s)' % digest)
+        wanted[os.path.join(ENGINE_DIR, 'replay')] = File(os.path.join(ENGINE_DIR, 'replay'),
+                                                          content=_replay_script(python), mode=0o755)
+        wanted[os.path.join(UNIT_DIR, REPLAY_UNIT)] = File(os.path.join(UNIT_DIR, REPLAY_UNIT), content=_replay_unit())
+        wanted[os.path.join(UNIT_DIR, PARENT_UNIT)] = File(os.path.join(UNIT_DIR, PARENT_UNIT), content=_parent_unit())
+        for target in ('multi-user.target',) + NETWORK_SERVICES:
+            path = os.path.join(UNIT_DIR, target + '.wants', REPLAY_UNIT)
+            wanted[path] = File(path, link='/%s/%s' % (UNIT_DIR, REPLAY_UNIT))
+        root_doc = docs_after.get(None)
+        for parent in root_parents(root_doc['networks']) if root_doc else []:
+            instance = PARENT_UNIT.replace('@.', '@%s.' % systemd_escape_path(parent))
+            path = os.path.join(UNIT_DIR, device_unit(parent) + '.wants', instance)
+            wanted[path] = File(path, link='/%s/%s' % (UNIT_DIR, PARENT_UNIT))
+    existing = [os.path.relpath(os.path.join(top, name), root)
+                for top, _dirs, names in os.walk(os.path.join(root, ENGINE_DIR)) for name in names
+                if '__pycache__' not in top]
+    existing += owned_paths(root, os.path.join(UNIT_DIR, 'underlay-network-*'))
+    existing += owned_paths(root, os.path.join(UNIT_DIR, '*.wants', 'underlay-network-*'))
+    for path in existing:
+        wanted.setdefault(path, File(path, summary='engine code' if path.startswith(ENGINE_DIR + '/lib') else None))
+    return [wanted[path] for path in sorted(wanted)]

@@ -1,0 +1,115 @@
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The networkd backend: the stored state as systemd-networkd files.
+
+.netdev for the VLANs and shims, .network for their addresses and routes, .link for the ownership
+mark, and on the parent a drop-in on the .network networkd uses for it (a netplan-generated file stays
+as it is), or a .network of ours when it has none.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import OWNER_MARK
+from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
+    HEADER, NETWORKD_DIR, File, owned_paths)
+
+
+NETWORKD_PREFIX = '60-underlay-network-'
+DROPIN_NAME = '60-underlay-network.conf'
+
+
+def _ini(sections):
+    """[(section, [(key, value)])] -> the text of a systemd unit-style file."""
+    blocks = []
+    for section, pairs in sections:
+        blocks.append('[%s]\n%s' % (section, ''.join('%s=%s\n' % pair for pair in pairs)))
+    return '\n'.join(blocks)
+
+
+_QUIET_LINK = [('LinkLocalAddressing', 'no'), ('IPv6AcceptRA', 'no'), ('ConfigureWithoutCarrier', 'yes')]
+
+
+def _networkd_mode(net):
+    if net['driver'] == 'macvlan':
+        return [('Mode', net['mode'] or 'bridge')]
+    return [('Mode', (net['mode'] or 'l2').upper()), ('Flags', 'bridge')]
+
+
+def _file(name, text):
+    return File(os.path.join(NETWORKD_DIR, name), content=HEADER % 'networkd' + text)
+
+
+def network_file_of(root, ifname):
+    """The .network file networkd configures IFNAME with now (its state file says), or None."""
+    if root != '/':
+        return None
+    try:
+        with open('/sys/class/net/%s/ifindex' % ifname) as handle:
+            index = int(handle.read())
+        with open('/run/systemd/netif/links/%d' % index) as handle:
+            for line in handle:
+                if line.startswith('NETWORK_FILE='):
+                    return line.split('=', 1)[1].strip() or None
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def networkd_files(root, derived):
+    """The networks as networkd files (the host's own namespace only)."""
+    files = []
+    children = {}  # link -> [(key, child)]: what networkd must create on it
+    for vlan in derived['vlans']:
+        name = vlan['name']
+        children.setdefault(vlan['parent'], []).append(('VLAN', name))
+        files.append(_file(NETWORKD_PREFIX + name + '.netdev',
+                           _ini([('NetDev', [('Name', name), ('Kind', 'vlan')]), ('VLAN', [('Id', vlan['vlan_id'])])])))
+    for net in derived['networks']:
+        shim, kind = net['shim_name'], net['driver']
+        children.setdefault(net['link_parent'], []).append((kind.upper(), shim))
+        files.append(_file(NETWORKD_PREFIX + shim + '.netdev', _ini([
+            ('NetDev', [('Name', shim), ('Kind', kind)]), (kind.upper(), _networkd_mode(net))])))
+        sections = [('Match', [('Name', shim)]), ('Link', [('RequiredForOnline', 'no')]), ('Network', _QUIET_LINK)]
+        for subnet in net['subnets']:
+            address = subnet['shim_address']
+            host = '%s/%d' % (address, 128 if ':' in address else 32)
+            dad = [('DuplicateAddressDetection', 'none')] if ':' in address else []  # the engine's nodad
+            sections.append(('Address', [('Address', host)] + dad))
+        for subnet in net['subnets']:
+            sections.append(('Route', [('Destination', subnet['ip_range']), ('Protocol', 209),
+                                       ('Metric', net['metric'])] +
+                             ([] if ':' in subnet['ip_range'] else [('Scope', 'link')])))
+        files.append(_file(NETWORKD_PREFIX + shim + '.network', _ini(sections)))
+    for link in sorted({item['name'] for item in derived['vlans']} | {
+            net['shim_name'] for net in derived['networks']}):
+        # the ownership mark the engine puts on the links it makes (udev applies .link files)
+        files.append(_file(NETWORKD_PREFIX + link + '.link', _ini([
+            ('Match', [('OriginalName', link)]), ('Link', [('Alias', OWNER_MARK)])])))
+    vlan_names = {vlan['name'] for vlan in derived['vlans']}
+    for link, items in sorted(children.items()):
+        pairs = list(items)
+        if link in vlan_names:
+            files.append(_file(NETWORKD_PREFIX + link + '.network', _ini([
+                ('Match', [('Name', link)]), ('Link', [('RequiredForOnline', 'no')]), ('Network', _QUIET_LINK + pairs)])))
+            continue
+        current = network_file_of(root, link)
+        if current and not os.path.basename(current).startswith(NETWORKD_PREFIX):
+            # the parent's own .network (netplan's, the distribution's): a drop-in beside it, the file untouched
+            files.append(File(os.path.join(NETWORKD_DIR, os.path.basename(current) + '.d', DROPIN_NAME),
+                              content=HEADER % 'networkd' + _ini([('Network', pairs)])))
+        else:
+            files.append(_file(NETWORKD_PREFIX + link + '.network', _ini([
+                ('Match', [('Name', link)]), ('Link', [('RequiredForOnline', 'no')]),
+                ('Network', _QUIET_LINK + [('KeepConfiguration', 'yes')] + pairs)])))
+    return files
+
+
+def networkd_cleanup(root, wanted):
+    paths = {item.path for item in wanted}
+    existing = owned_paths(root, os.path.join(NETWORKD_DIR, NETWORKD_PREFIX + '*'))
+    existing += owned_paths(root, os.path.join(NETWORKD_DIR, '*.d', DROPIN_NAME))
+    return [File(path) for path in existing if path not in paths]

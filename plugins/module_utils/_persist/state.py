@@ -1,0 +1,91 @@
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The stored desired state: host_networks' own parameters for one namespace, as JSON a boot replays.
+
+Docker keeps its own networks across reboots; what a boot needs is their host side, with every field
+the Ansible run derived (from Docker, or left to the parent's ports) written out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
+    STATE_DIR, PersistError, owned_paths)
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import describe_links
+
+
+STATE_FORMAT = 1
+
+
+def state_file(netns):
+    return os.path.join(STATE_DIR, 'host-networks@%s.json' % netns if netns else 'host-networks.json')
+
+
+def resolved(derived, netns):
+    """`derived` with each ipvlan network's mode as its shim has it now, where the definition left it to the
+    parent's ports: a boot, or networkd, must make the shim in that mode before any container is back."""
+    open_modes = [net['shim_name'] for net in derived['networks'] if net['driver'] == 'ipvlan' and net['mode'] is None]
+    if not open_modes:
+        return derived
+    found = {view['name']: view.get('mode') for view in describe_links(netns, ['ipvlan'], open_modes) or []}
+    networks = [dict(net, mode=found.get(net['shim_name']) or 'l2') if net['shim_name'] in open_modes else net
+                for net in derived['networks']]
+    return dict(derived, networks=networks)
+
+
+def stored_networks(derived):
+    """The networks as self-contained definitions: every field explicit, nothing left to Docker.
+
+    Docker keeps its own networks across reboots; what a boot needs is their host side, with the
+    fields the Ansible run derived from Docker written out.
+    """
+    networks = []
+    for net in derived['networks']:
+        item = {'name': net['name'], 'driver': net['driver'], 'parent': net['parent'],
+                'subnets': [{key: value for key, value in subnet.items() if value is not None}
+                            for subnet in net['subnets']],
+                'shim_name': net['shim_name'], 'shim_address_reserved': net['shim_address_reserved'],
+                'metric': net['metric']}
+        if net['vlan_id'] is not None:
+            item['vlan_id'] = net['vlan_id']
+        if net['mode'] is not None:
+            item['mode'] = net['mode']
+        networks.append(item)
+    return networks
+
+
+def state_document(host):
+    """The JSON a boot replays: host_networks' own parameters for the namespace."""
+    return {
+        'format': STATE_FORMAT,
+        'comment': 'The desired host side of the underlay networks, replayed at boot by '
+                   '/usr/lib/underlay.network/replay (the underlay.network engine). Written by Ansible: '
+                   'edit the inventory, not this file.',
+        'netns': host.netns,
+        'networks': stored_networks(resolved(host.derived, host.netns)),
+        'sysctls': host.sysctls,
+        'allow_overlap': bool(host.params.get('allow_overlap')),
+    }
+
+
+def read_state(root, path):
+    with open(os.path.join(root, path)) as handle:
+        doc = json.load(handle)
+    if doc.get('format') != STATE_FORMAT:
+        raise PersistError('%s: unknown format %r (this engine reads format %d); run the playbook again to rewrite '
+                           'it' % (path, doc.get('format'), STATE_FORMAT), 'format', doc.get('format'))
+    return doc
+
+
+def stored_states(root):
+    """The stored states under ROOT, as paths relative to it (one per namespace)."""
+    return owned_paths(root, os.path.join(STATE_DIR, 'host-networks*.json'))
+
+
+def root_parents(networks):
+    """The host NICs the networks hang off (a VLAN network's is the NIC its VLAN sits on)."""
+    return sorted({net['parent'] for net in networks})
