@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Iterable
 
 from ansible_collections.underlay.network.plugins.module_utils._common.change import Change
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError, ValidationError
@@ -22,7 +23,7 @@ _KEY = re.compile(r'^net[./][A-Za-z0-9_@:+./-]+$')
 _EMPTY_PART = re.compile(r'\.\.|//|/\.|\./|[./]$')
 
 
-def path_of(key):
+def path_of(key: str) -> str:
     """A dotted key (sysctl style: '/' stands for a '.' inside a name such as eth0/10) or a path under
     /proc/sys starting with net/."""
     if key.startswith('net/'):
@@ -41,7 +42,7 @@ def _value(key, value):
                           % (key, value), 'sysctls', value)
 
 
-def normalise_sysctls(sysctls):
+def normalise_sysctls(sysctls: dict | None) -> dict[str, str]:
     """{key: value} -> {key: the value as the kernel shows it (whitespace folded)}, or ValidationError."""
     if sysctls is None:
         return {}
@@ -60,7 +61,7 @@ def normalise_sysctls(sysctls):
     return result
 
 
-def read(netns, keys):
+def read(netns: str | None, keys: Iterable[str]) -> dict[str, str | None]:
     """{key: current value, or None where the kernel has no such sysctl}."""
     values = {}
     with netlink.in_namespace(netns):
@@ -73,7 +74,7 @@ def read(netns, keys):
     return values
 
 
-def plan(wanted, current):
+def plan(wanted: dict[str, str], current: dict[str, str | None]) -> list[Change]:
     """Changes from `current` to `wanted`; a key the kernel lacks is refused, naming it."""
     missing = sorted(key for key in wanted if current.get(key) is None)
     if missing:
@@ -85,7 +86,7 @@ def plan(wanted, current):
             if current[key] != value]
 
 
-def apply(netns, changes, backwards=False):
+def apply(netns: str | None, changes: list[Change], backwards: bool = False) -> None:
     """Write each change (its `before` when `backwards`), then read them back."""
     with netlink.in_namespace(netns):
         for change in changes:

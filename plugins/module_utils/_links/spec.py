@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+from typing import Iterable
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.fields import (
@@ -44,9 +45,11 @@ class LinkSpec:
                  'mtu', 'macaddress', 'addresses', 'options', 'recreate', 'change_siblings',
                  'alias', 'routes', 'nodad')
 
-    def __init__(self, kind, name, parent, netns=None, parent_netns=None, state='present',
-                 admin_state='up', mtu=None, macaddress=None, addresses=None, options=None,
-                 recreate=False, change_siblings=False, alias=None, routes=None, nodad=False):
+    def __init__(self, kind: str, name: str | None, parent: str | None, netns: str | None = None,
+                 parent_netns: str | None = None, state: str = 'present', admin_state: str = 'up',
+                 mtu: int | None = None, macaddress: str | None = None, addresses: tuple[str, ...] | None = None,
+                 options: dict | None = None, recreate: bool = False, change_siblings: bool = False,
+                 alias: str | None = None, routes: dict[str, int] | None = None, nodad: bool = False):
         self.kind = kind
         self.name = name
         self.parent = parent
@@ -66,14 +69,14 @@ class LinkSpec:
         self.nodad = nodad  # IPv6 addresses usable at once (no duplicate address detection)
 
     @property
-    def identity(self):
+    def identity(self) -> tuple[str | None, str | None]:
         return (self.netns, self.name)
 
-    def describe(self):
+    def describe(self) -> dict:
         return {'kind': self.kind, 'name': self.name, 'netns': self.netns, 'parent': self.parent,
                 'parent_netns': self.parent_netns, 'macaddress': self.macaddress}
 
-    def view(self):
+    def view(self) -> dict:
         """The desired state as the diff shows it (unmanaged attributes left out)."""
         view = {'kind': self.kind, 'name': self.name, 'netns': self.netns, 'parent': self.parent,
                 'parent_netns': self.parent_netns, 'admin_state': self.admin_state}
@@ -87,7 +90,7 @@ class LinkSpec:
         return view
 
 
-def normalise_addresses(values):
+def normalise_addresses(values: Iterable[str] | None) -> tuple[str, ...] | None:
     if values is None:
         return None
     seen = {}
@@ -105,13 +108,13 @@ def normalise_addresses(values):
 
 
 @functools.lru_cache(maxsize=8192)  # the same few addresses are sorted again in every view of a run
-def address_sort_key(text):
+def address_sort_key(text: str) -> tuple:
     """Sort addresses IPv4 first, then by address and prefix."""
     interface = ipaddress.ip_interface(str(text))
     return (interface.version, interface.ip, interface.network.prefixlen)
 
 
-def build_spec(kind, params, options, default_name=None):
+def build_spec(kind: str, params: dict, options: dict, default_name: str | None = None) -> LinkSpec:
     """Normalise the shared options in `params` into a LinkSpec with kind `options`."""
     name = params.get('name') or default_name
     name = check_ifname('name', name)
@@ -129,7 +132,7 @@ def build_spec(kind, params, options, default_name=None):
         recreate=bool(params.get('recreate')), change_siblings=bool(params.get('change_siblings')))
 
 
-def normalise_routes(values, metric=0):
+def normalise_routes(values: Iterable[str], metric: int = 0) -> dict[str, int]:
     """Destinations (CIDR strings) -> {destination: metric as the kernel stores it}."""
     routes = {}
     for value in values:
@@ -138,7 +141,7 @@ def normalise_routes(values, metric=0):
     return routes
 
 
-def route_list(routes):
+def route_list(routes: dict[str, int]) -> list[dict]:
     """{destination: metric} as the sorted list results show: [{'route': ..., 'metric': ...}]."""
     return [{'route': dst, 'metric': metric} for dst, metric in sorted(routes.items(), key=_route_key)]
 

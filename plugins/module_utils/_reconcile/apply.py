@@ -10,6 +10,7 @@ import binascii
 import ipaddress
 import os
 import socket
+from typing import TYPE_CHECKING
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import translate
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
@@ -17,10 +18,17 @@ from ansible_collections.underlay.network.plugins.module_utils._links.kinds impo
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.diagnose import find_cause
 
 
+if TYPE_CHECKING:  # names for the annotations only
+    from ansible_collections.underlay.network.plugins.module_utils._common.change import Change
+    from ansible_collections.underlay.network.plugins.module_utils._links.spec import LinkSpec
+    from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import LinkPlan
+    from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
+
+
 class Applier:
     """Turns plans into netlink requests, sends them in batches, and undoes its creations on failure."""
 
-    def __init__(self, sockets, snapshots):
+    def __init__(self, sockets: dict[str | None, netlink.Netlink], snapshots: dict[str | None, Snapshot]):
         self.sockets = sockets
         self.snapshots = snapshots
         self.created = []  # (netns, name) of links this run created
@@ -28,7 +36,7 @@ class Applier:
         self._queue = []  # (socket key, Request) in plan order
         self._moves = []  # (spec, temporary name): links created in the parent namespace, to move after a flush
 
-    def close(self):
+    def close(self) -> None:
         for fd in self._fds.values():
             os.close(fd)
 
@@ -42,7 +50,7 @@ class Applier:
         msg_type, flags, body = request
         self._queue.append((netns, netlink.Request(msg_type, flags, body, tag=(spec, action))))
 
-    def flush(self):
+    def flush(self) -> None:
         """Send the queue, one batch per run of requests for the same namespace, in order."""
         queue, self._queue = self._queue, []
         while queue:
@@ -70,7 +78,7 @@ class Applier:
     def _hint(self, code, spec):
         return find_cause(code, spec, self.snapshots)
 
-    def queue_link_changes(self, plan):
+    def queue_link_changes(self, plan: LinkPlan) -> None:
         spec = plan.spec
         kind = KINDS[spec.kind]
         for change in plan.changes:
@@ -108,7 +116,7 @@ class Applier:
                                    macaddress=spec.macaddress, netns_fd=netns_fd, up=spec.admin_state == 'up')
         self._queue_request(spec.parent_netns, request, spec, 'create')
 
-    def finish_moves(self):
+    def finish_moves(self) -> None:
         """Move links created under a temporary name into their namespace under their final name."""
         moves, self._moves = self._moves, []
         for spec, temporary in moves:
@@ -122,7 +130,7 @@ class Applier:
                 self.created.append((spec.parent_netns, temporary))
                 raise translate(exc.code, 'move into its namespace', spec.describe(), self._hint(exc.code, spec))
 
-    def queue_followups(self, spec, changes, snapshot):
+    def queue_followups(self, spec: LinkSpec, changes: list[Change], snapshot: Snapshot) -> None:
         """Steps that need the link's index (it may have been created just now): its mark, addresses, routes."""
         link = snapshot.links.get(spec.name)
         for change in changes:
@@ -153,7 +161,7 @@ class Applier:
             self._queue_request(spec.netns, netlink.add_route(*(where + (new, netlink.RTPROT_UNDERLAY))), spec,
                                 'add route %s via' % network)
 
-    def undo_created(self):
+    def undo_created(self) -> None:
         """Best effort: delete what this run created, newest first."""
         by_netns = {}
         for netns, name in reversed(self.created):

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import errno
+from typing import TYPE_CHECKING
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ns_words
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import PORT_KINDS
@@ -14,7 +15,12 @@ from ansible_collections.underlay.network.plugins.module_utils._links.kinds impo
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import port_siblings
 
 
-def find_cause(code, spec, snapshots):
+if TYPE_CHECKING:  # names for the annotations only
+    from ansible_collections.underlay.network.plugins.module_utils._links.spec import LinkSpec
+    from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
+
+
+def find_cause(code: int, spec: LinkSpec, snapshots: dict[str | None, Snapshot]) -> str | None:
     """What the snapshots tell about the cause of an error (None when they cannot tell)."""
     try:
         return _find_cause(code, spec, snapshots)

@@ -33,7 +33,7 @@ def _loopback(view):
     return None
 
 
-def reconcile_namespace(name, state='present', loopback_up=True, check_mode=False):
+def reconcile_namespace(name: str, state: str = 'present', loopback_up: bool = True, check_mode: bool = False) -> dict:
     name = check_netns('name', name)
     before = _describe(name)
     changes = []

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Collection
+
 from ansible_collections.underlay.network.plugins.module_utils._common.change import Change
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError, ns_words
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
@@ -13,18 +15,22 @@ from ansible_collections.underlay.network.plugins.module_utils._links.kinds impo
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot, link_view
 
 
+if TYPE_CHECKING:  # names for the annotations only
+    from ansible_collections.underlay.network.plugins.module_utils._links.spec import LinkSpec
+
+
 class LinkPlan:
-    def __init__(self, spec, before, changes, warnings=None):
+    def __init__(self, spec: LinkSpec, before: dict | None, changes: list[Change], warnings: list[str] | None = None):
         self.spec = spec
         self.before = before  # view of the current link, or None
         self.changes = changes
         self.warnings = warnings or []
 
     @property
-    def changed(self):
+    def changed(self) -> bool:
         return bool(self.changes)
 
-    def predicted_after(self):
+    def predicted_after(self) -> dict | None:
         if self.spec.state == 'absent':
             return None
         after = dict(self.before or {})
@@ -38,7 +44,8 @@ def _compare(changes, attribute, current, desired):
         changes.append(Change('set %s' % attribute, attribute, current, desired))
 
 
-def plan_link(spec, snapshots, missing_namespaces=(), check_mode=False, planned=()):
+def plan_link(spec: LinkSpec, snapshots: dict[str | None, Snapshot], missing_namespaces: Collection[str] = (),
+              check_mode: bool = False, planned: Collection[tuple] = ()) -> LinkPlan:
     """Compare one desired link with the kernel; return its LinkPlan (raises on refusal).
 
     `planned`: (netns, name) of links an earlier spec of the same run creates, which may be parents.
@@ -130,7 +137,7 @@ def _fresh_link_steps(spec, addresses):
     return steps
 
 
-def route_changes(have, want):
+def route_changes(have: dict[str, int], want: dict[str, int]) -> list[Change]:
     """Steps from the routes `have` to `want` (both {destination: metric}); the kernel keys a route by its
     metric too, so a new metric is a replacement."""
     steps = [Change('remove route', 'routes', before=dst, route=dst, metric=metric)
@@ -144,7 +151,8 @@ def route_changes(have, want):
 
 # ---------------------------------------------------------------- options that belong to the parent
 
-def port_siblings(spec, snapshots, kinds=None):
+def port_siblings(spec: LinkSpec, snapshots: dict[str | None, Snapshot],
+                  kinds: tuple[str, ...] | None = None) -> list[tuple[str | None, dict]]:
     """[(netns, link)] of the other links of `kinds` (default: spec.kind's driver family) on the same
     parent, in every named namespace.
 
@@ -180,7 +188,7 @@ def port_siblings(spec, snapshots, kinds=None):
     return found
 
 
-def check_port_options_agree(specs):
+def check_port_options_agree(specs: list[LinkSpec]) -> None:
     """Two links of one run on the same parent must not want different per-parent options."""
     wanted = {}
     for spec in specs:
@@ -198,7 +206,7 @@ def check_port_options_agree(specs):
                 kind.port_options[0], spec.options[kind.port_options[0]])
 
 
-def check_port_options(plan, snapshots):
+def check_port_options(plan: LinkPlan, snapshots: dict[str | None, Snapshot]) -> None:
     """Refuse to change a per-parent option (ipvlan mode/flag) under siblings, unless allowed."""
     spec = plan.spec
     kind = KINDS[spec.kind]

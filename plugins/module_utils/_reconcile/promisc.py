@@ -24,7 +24,7 @@ from ansible_collections.underlay.network.plugins.module_utils._kernel import ne
 from ansible_collections.underlay.network.plugins.module_utils._kernel.systemd import systemd_escape
 
 
-def decode(payload):
+def decode(payload: bytes) -> dict:
     """decode_link plus the promiscuity counter."""
     link = nl.decode_link(payload)
     attrs = nl.parse_attrs(payload, nl.IFINFOMSG_SIZE)
@@ -32,7 +32,7 @@ def decode(payload):
     return link
 
 
-def promisc_request(index, on):
+def promisc_request(index: int, on: bool) -> tuple[int, int, bytes]:
     """RTM_NEWLINK that sets (on) or clears the user's IFF_PROMISC flag and nothing else."""
     return nl.RTM_NEWLINK, 0, nl.ifinfo(index, nl.IFF_PROMISC if on else 0, nl.IFF_PROMISC)
 
@@ -41,7 +41,7 @@ def _where(name, netns):
     return "link '%s' in %s" % (name, "namespace '%s'" % netns if netns else 'the root namespace')
 
 
-def view(link, netns):
+def view(link: dict | None, netns: str | None) -> dict | None:
     """What the module returns about the link."""
     if link is None:
         return None
@@ -56,7 +56,7 @@ def view(link, netns):
     }
 
 
-def plan(current, name, netns, want_on):
+def plan(current: dict | None, name: str, netns: str | None, want_on: bool) -> list[dict]:
     """The changes (list of dicts) that take `current` (a view, or None when unknown) to the wanted flag."""
     before = current['promisc'] if current is not None else False
     if before == want_on:
@@ -78,7 +78,7 @@ def _read(name, netns):
     return None
 
 
-def reconcile_promisc(name, netns=None, state='on', check_mode=False):
+def reconcile_promisc(name: str, netns: str | None = None, state: str = 'on', check_mode: bool = False) -> dict:
     """Module body: returns the result dict (changed, changes, link, diff, warnings, systemd_instance)."""
     name = check_ifname('name', name)
     netns = check_netns('netns', netns)

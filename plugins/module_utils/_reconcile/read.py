@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from typing import Collection, Iterable
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import translate
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
@@ -15,7 +16,7 @@ from ansible_collections.underlay.network.plugins.module_utils._links.kinds impo
 from ansible_collections.underlay.network.plugins.module_utils._links.spec import address_sort_key, route_list
 
 
-def is_link_local(text):
+def is_link_local(text: str) -> bool:
     """IPv6 fe80::/10: the address the kernel gives every link itself (IPv4 169.254/16 is the user's).
 
     `text` is canonical (as the decoder and the normaliser write addresses: lower case, compressed), so
@@ -27,7 +28,8 @@ def is_link_local(text):
 class Snapshot:
     """Links and addresses of one namespace, from one dump of each."""
 
-    def __init__(self, netns, links, addresses, peer_nsids=None, routes=None):
+    def __init__(self, netns: str | None, links: list[dict], addresses: list[dict],
+                 peer_nsids: dict[str | None, int] | None = None, routes: list[dict] | None = None):
         self.netns = netns
         # None when not read: only runs that manage routes dump them
         self.routes = routes
@@ -44,7 +46,8 @@ class Snapshot:
         self._owners = None
 
     @classmethod
-    def read(cls, sock, peers=(), routes=False, links_only=False):
+    def read(cls, sock: netlink.Netlink, peers: Iterable[str | None] = (), routes: bool = False,
+             links_only: bool = False) -> Snapshot:
         """One dump of each: links, addresses and (when asked) the routes of both families."""
         peer_nsids = {peer: sock.nsid_of(peer) for peer in peers if peer != sock.netns}
         if links_only:  # enough to learn the index of links made just now
@@ -52,7 +55,7 @@ class Snapshot:
         table = sock.routes(socket.AF_INET) + sock.routes(socket.AF_INET6) if routes else None
         return cls(sock.netns, sock.links(), sock.addresses(), peer_nsids, table)
 
-    def owners(self):
+    def owners(self) -> dict:
         """{IP address object: name of the link that has it}, parsed once per snapshot."""
         if self._owners is None:
             self._owners = {}
@@ -62,13 +65,13 @@ class Snapshot:
                     self._owners.setdefault(ipaddress.ip_interface(str(text)).ip, name)
         return self._owners
 
-    def owned_routes(self, link):
+    def owned_routes(self, link: dict | None) -> dict[str, int]:
         """{destination: metric} of the main-table routes through `link` that carry our protocol mark."""
         return {'%s/%d' % (route['dst'], route['dst_len']): route['priority'] for route in self.routes or ()
                     if link is not None and route['oif'] == link['index'] and route['dst'] is not None
                     and route['proto'] == netlink.RTPROT_UNDERLAY and route['table'] == netlink.RT_TABLE_MAIN}
 
-    def addresses_of(self, link, keep=()):
+    def addresses_of(self, link: dict, keep: Collection[str] = ()) -> tuple[str, ...]:
         """The link's addresses; IPv6 link-local ones (the kernel's own) only when listed in `keep`."""
         return tuple(sorted((a for a in self.addresses.get(link['index'], []) if a in keep or not is_link_local(a)),
                             key=address_sort_key))
@@ -90,7 +93,8 @@ def _parent_of(link, snapshot, snapshots, declared_parent_netns):
     return (parent['name'] if parent else None), parent_netns
 
 
-def link_view(kind, link, snapshot, snapshots, spec_parent_netns, keep_addresses=(), with_routes=False):
+def link_view(kind: LinkKind, link: dict, snapshot: Snapshot, snapshots: dict[str | None, Snapshot],
+              spec_parent_netns: str | None, keep_addresses: Collection[str] = (), with_routes: bool = False) -> dict:
     """A kernel link in the same shape as LinkSpec.view(): what the diff shows as 'before'.
 
     `alias` is there only when the link has one (our ownership mark), `routes` only when asked for.
@@ -121,7 +125,8 @@ def link_view(kind, link, snapshot, snapshots, spec_parent_netns, keep_addresses
 _READERS = dict(KINDS, macvtap=KINDS['macvlan'], ipvtap=KINDS['ipvlan'])
 
 
-def describe_links(netns=None, kinds=None, names=None):
+def describe_links(netns: str | None = None, kinds: Collection[str] | None = None,
+                   names: Collection[str] | None = None) -> list[dict] | None:
     """Read-only view of one namespace's links (what link_info returns): None when the namespace is missing.
 
     One link dump and one address dump; a second pair for the root namespace only when a link's

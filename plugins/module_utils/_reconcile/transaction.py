@@ -14,7 +14,7 @@ is put back as the snapshot read before showed it, by planning and applying that
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ansible_collections.underlay.network.plugins.module_utils._common.change import Change, report
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import (
@@ -26,6 +26,10 @@ from ansible_collections.underlay.network.plugins.module_utils._reconcile.apply 
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import (
     check_port_options, check_port_options_agree, plan_link)
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot, link_view
+
+
+if TYPE_CHECKING:  # names for the annotations only
+    from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import LinkPlan
 
 
 FOLLOWUP_ATTRIBUTES = ('alias', 'addresses', 'routes')  # steps that need the link's index
@@ -65,7 +69,8 @@ class Transaction:
         tx.results()
     """
 
-    def __init__(self, specs=(), check_mode=False, namespaces=(), routes=False):
+    def __init__(self, specs: Iterable[LinkSpec] = (), check_mode: bool = False,
+                 namespaces: Iterable[str | None] = (), routes: bool = False):
         """`specs` now, or later to plan(): then name the `namespaces` to read (and `routes` when they manage any)."""
         self.specs = list(specs)
         self.check_mode = check_mode
@@ -103,12 +108,12 @@ class Transaction:
     def __exit__(self, *exc):
         self.close()
 
-    def close(self):
+    def close(self) -> None:
         for sock in self.sockets.values():
             sock.close()
         self.sockets = {}
 
-    def read(self, netns, links_only=False):
+    def read(self, netns: str | None, links_only: bool = False) -> Snapshot:
         peers = [p for p in self.peers.get(netns, ()) if p not in self.missing]
         return Snapshot.read(self.sockets[netns], peers, routes=self.with_routes, links_only=links_only)
 
@@ -123,7 +128,7 @@ class Transaction:
                 raise ValidationError("%s: namespace '%s' does not exist; create it first (underlay.network.netns)"
                                       % (field, absent_missing[0]), field, absent_missing[0])
 
-    def plan(self, specs=None):
+    def plan(self, specs: Iterable[LinkSpec] | None = None) -> list[LinkPlan]:
         """Plan `specs` (default: those given at the start) against the first read; raises on refusal."""
         if specs is not None:
             self.specs = list(specs)
@@ -139,10 +144,10 @@ class Transaction:
         return self.plans
 
     @property
-    def changed(self):
+    def changed(self) -> bool:
         return any(plan.changed for plan in self.plans)
 
-    def apply(self):
+    def apply(self) -> None:
         """Apply every plan, read back and verify; on a refusal put everything back and raise."""
         if self.check_mode or not self.changed:
             return
@@ -221,7 +226,7 @@ class Transaction:
                                   "version limits)" % (plan.spec.kind, plan.spec.name, ns_words(plan.spec.netns),
                                                        steps))
 
-    def rollback(self):
+    def rollback(self) -> list[str]:
         """Put every link the plans changed back as the first read showed it; returns what was put back.
 
         The old state is planned and applied like any desired state (links made by this run deleted,
@@ -242,7 +247,7 @@ class Transaction:
         return ['%s %s' % ('removed' if spec.state == 'absent' else 'restored', spec.name)
                 for spec, plan in zip(restore, undo.plans) if plan.changed]
 
-    def rolled_back(self, exc):
+    def rolled_back(self, exc: UnderlayError) -> UnderlayError:
         """`exc` with what the rollback did (or why it could not) added to its message."""
         try:
             restored = self.rollback()
@@ -254,11 +259,11 @@ class Transaction:
         exc.args = (exc.message,)
         return exc
 
-    def results(self):
+    def results(self) -> list[dict]:
         return [_result(plan, self.snapshots, self.check_mode) for plan in self.plans]
 
 
-def reconcile(specs, check_mode=False):
+def reconcile(specs: Iterable[LinkSpec], check_mode: bool = False) -> list[dict]:
     """Bring the kernel to `specs`; returns a list of per-link result dicts."""
     with Transaction(specs, check_mode) as tx:
         tx.plan()
