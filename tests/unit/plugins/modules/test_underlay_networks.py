@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """The underlay_networks module as Ansible runs it (a process, arguments as JSON in, JSON out); the rules
-themselves are tested in tests/unit/plugins/module_utils/test_networks.py."""
+themselves are tested in tests/unit/plugins/module_utils/_networks/test_networks.py."""
 
 
 import json
