@@ -106,205 +106,32 @@ netperf_version:
   sample: Netperf version 2.7.0
 '''
 
-import math
-import os
-import signal
-import time
-
-from ansible.module_utils.basic import AnsibleModule
-
-TESTS = ['TCP_STREAM', 'UDP_STREAM', 'TCP_RR', 'TCP_CRR', 'UDP_RR']
-
-# netperf's omni output selectors for each test's figures: figure name -> selector.
-# For UDP_STREAM THROUGHPUT is the receiver's figure; the sender's is asked for on its own.
-SELECTORS = {
-    'UDP_STREAM': {'send': 'LOCAL_SEND_THROUGHPUT', 'receive': 'REMOTE_RECV_THROUGHPUT'},
-}
-DEFAULT_SELECTORS = {'throughput': 'THROUGHPUT'}
-UNITS = {'10^6bits/s': 'Mbit/s', 'Trans/s': '/s'}
-
-LISTEN_TIMEOUT = 15  # seconds netserver may take to listen (a process start costs seconds under emulation)
-TCP_LISTEN = '0A'  # the state column of /proc/net/tcp for a listening socket
+# The order of things only: netperf's tests and output are _benchmark/netperf.py, running it between two
+# namespaces (netserver up and down again) is _benchmark/runner.py.
+from ansible_collections.underlay.network.plugins.module_utils._benchmark.netperf import TESTS
+from ansible_collections.underlay.network.plugins.module_utils._benchmark.runner import Netperf, check_options
+from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
 
 
-class NetperfError(Exception):
-    pass
-
-
-def selectors_of(test):
-    return SELECTORS.get(test, DEFAULT_SELECTORS)
-
-
-def parse_keyval(test, output):
-    """Figures of one run from netperf's `-k` output (KEY=VALUE lines; other lines are ignored).
-
-    Returns {figure: (value, unit)}; raises NetperfError naming the missing or unreadable key.
-    """
-    values = {}
-    for line in output.splitlines():
-        key, sep, value = line.strip().partition('=')
-        if sep and key.isupper():
-            values[key] = value.strip()
-    unit = values.get('THROUGHPUT_UNITS')
-    if unit not in UNITS:
-        raise NetperfError('%s: netperf printed no known THROUGHPUT_UNITS (%r); its output was: %s'
-                           % (test, unit, output.strip() or '(nothing)'))
-    figures = {}
-    for figure, key in selectors_of(test).items():
-        try:
-            number = float(values[key])
-        except (KeyError, ValueError):
-            raise NetperfError('%s: netperf printed no number for %s (%r); its output was: %s'
-                               % (test, key, values.get(key), output.strip() or '(nothing)'))
-        if not math.isfinite(number) or number < 0:
-            raise NetperfError('%s: %s is %r, not a figure; its output was: %s' % (test, key, number, output.strip()))
-        figures[figure] = (number, UNITS[unit])
-    return figures
-
-
-def listening(table, port):
-    """A socket in LISTEN state on `port` in a /proc/net/tcp-format table (local address is ADDR:PORT in hex)."""
-    try:
-        with open(table) as lines:
-            rows = [line.split() for line in lines][1:]
-    except OSError:
-        return False
-    return any(len(row) > 3 and row[1].rsplit(':', 1)[-1] == '%04X' % port and row[3] == TCP_LISTEN for row in rows)
-
-
-def summarise(runs):
-    """[{figure: (value, unit)}, ...] of one test -> {figure: {mean, unit, runs}}."""
-    out = {}
-    for figure in runs[0]:
-        numbers = [run[figure][0] for run in runs]
-        out[figure] = dict(mean=round(sum(numbers) / len(numbers), 2), unit=runs[0][figure][1],
-                           runs=[round(n, 2) for n in numbers])
-    return out
-
-
-class Netperf:
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self.ip = module.get_bin_path('ip', required=True)
-        missing = [name for name in ('netperf', 'netserver') if not module.get_bin_path(name)]
-        if missing:
-            module.fail_json(msg='%s not found on the managed host: install the netperf package (on Debian it is in the '
-                                 'non-free component)' % ' and '.join(missing))
-        self.netperf = module.get_bin_path('netperf')
-        self.netserver = module.get_bin_path('netserver')
-        for option in ('client_netns', 'server_netns'):
-            if not os.path.exists(os.path.join('/run/netns', self.params[option])):
-                module.fail_json(msg='%s: network namespace %r does not exist; create it first (underlay.network.netns)'
-                                     % (option, self.params[option]))
-
-    def version(self):
-        rc, out, err = self.module.run_command([self.netperf, '-V'])
-        return (out or err).strip()
-
-    def servers(self):
-        """PIDs of the netserver processes in the server's namespace (same /proc/PID/ns/net as /run/netns/NAME)."""
-        wanted = os.stat(os.path.join('/run/netns', self.params['server_netns']))
-        pids = []
-        for entry in os.listdir('/proc'):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(os.path.join('/proc', entry, 'comm')) as comm:
-                    if comm.read().strip() != 'netserver':
-                        continue
-                netns = os.stat(os.path.join('/proc', entry, 'ns', 'net'))
-            except OSError:
-                continue  # gone meanwhile, or not ours to read
-            if (netns.st_dev, netns.st_ino) == (wanted.st_dev, wanted.st_ino):
-                pids.append(int(entry))
-        return pids
-
-    def start_server(self):
-        """netserver daemonises itself (its parent exits once the child runs); then wait until it listens."""
-        rc, out, err = self.module.run_command([self.ip, 'netns', 'exec', self.params['server_netns'], self.netserver,
-                                                '-p', str(self.params['port'])])
-        if rc != 0:
-            raise NetperfError('netserver in %s did not start (exit status %s): %s'
-                               % (self.params['server_netns'], rc, ' '.join((err or out).split())))
-        deadline = time.time() + LISTEN_TIMEOUT
-        while time.time() < deadline:
-            # read from netserver's own /proc/PID/net (its namespace's sockets): no process to start
-            if any(listening(os.path.join('/proc', str(pid), 'net', table), self.params['port'])
-                   for pid in self.servers() for table in ('tcp', 'tcp6')):
-                return
-            time.sleep(0.1)
-        raise NetperfError('netserver in %s did not listen on port %s within %d s (is the port in use there?)'
-                           % (self.params['server_netns'], self.params['port'], LISTEN_TIMEOUT))
-
-    def stop_servers(self):
-        """Every netserver in the server's namespace: the daemon and the children it forks per test."""
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            pids = self.servers()
-            for pid in pids:
-                try:
-                    os.kill(pid, sig)
-                except OSError:
-                    pass
-            deadline = time.time() + 5
-            while pids and time.time() < deadline:
-                time.sleep(0.05)
-                pids = self.servers()
-            if not pids:
-                return
-        raise NetperfError('netserver in %s (PIDs %s) did not stop' % (self.params['server_netns'], pids))
-
-    def run_once(self, test):
-        selectors = sorted(set(selectors_of(test).values()) | {'THROUGHPUT_UNITS'})
-        command = [self.ip, 'netns', 'exec', self.params['client_netns'], self.netperf, '-H',
-                   self.params['server_address'], '-p', str(self.params['port']), '-t', test,
-                   '-l', str(self.params['seconds']), '-P', '0', '--', '-k', ','.join(selectors)]
-        rc, out, err = self.module.run_command(command)
-        if rc != 0:
-            raise NetperfError('%s from %s to %s failed (exit status %s): %s'
-                               % (test, self.params['client_netns'], self.params['server_address'], rc,
-                                  ' '.join((err or out).split())))
-        return parse_keyval(test, out)
-
-    def measure(self):
-        try:
-            self.start_server()
-            figures = {}
-            for test in self.params['tests']:
-                figures[test] = summarise([self.run_once(test) for dummy in range(self.params['repetitions'])])
-            return figures
-        finally:
-            self.stop_servers()
+def _measure(module):
+    check_options(module.params)
+    if module.check_mode:  # the namespaces of a planned run do not exist yet
+        return dict(changed=False, figures={})
+    netperf = Netperf(module)
+    figures = netperf.measure()
+    return dict(changed=False, figures=figures, netperf_version=netperf.version())
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            client_netns=dict(type='str', required=True),
-            server_netns=dict(type='str', required=True),
-            server_address=dict(type='str', required=True),
-            tests=dict(type='list', elements='str', choices=TESTS, default=list(TESTS)),
-            seconds=dict(type='int', default=10),
-            repetitions=dict(type='int', default=1),
-            port=dict(type='int', default=12865),
-        ),
-        supports_check_mode=True,
-    )
-    for option, lowest in (('seconds', 1), ('repetitions', 1), ('port', 1)):
-        if module.params[option] < lowest:
-            module.fail_json(msg='%s is %s; give a whole number of at least %s' % (option, module.params[option], lowest))
-    if module.params['port'] > 65535:
-        module.fail_json(msg='port is %s; give a TCP port from 1 to 65535' % module.params['port'])
-    if not module.params['tests']:
-        module.fail_json(msg='tests is empty; give at least one of %s' % ', '.join(TESTS))
-    if module.check_mode:
-        module.exit_json(changed=False, figures={})
-    netperf = Netperf(module)
-    try:
-        figures = netperf.measure()
-    except NetperfError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, figures=figures, netperf_version=netperf.version())
+    run_module(dict(
+        client_netns=dict(type='str', required=True),
+        server_netns=dict(type='str', required=True),
+        server_address=dict(type='str', required=True),
+        tests=dict(type='list', elements='str', choices=TESTS, default=list(TESTS)),
+        seconds=dict(type='int', default=10),
+        repetitions=dict(type='int', default=1),
+        port=dict(type='int', default=12865),
+    ), _measure)
 
 
 if __name__ == '__main__':

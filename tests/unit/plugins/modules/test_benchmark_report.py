@@ -1,77 +1,67 @@
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The report's table and ratios (the chart and the files: tests/benchmark, with real figures)."""
+"""The benchmark_report module as Ansible runs it (a process, arguments as JSON in, JSON out): the three
+files, written once, check mode, a clean failure. The table, the ratios and the chart themselves:
+tests/unit/plugins/module_utils/_benchmark; with real figures: tests/benchmark."""
+
+import json
+import os
+
+import pytest
+
+from ansible_collections.underlay.network.plugins.module_utils._benchmark.chart import MATPLOTLIB_IMPORT_ERROR
+from ansible_collections.underlay.network.tests.unit.plugins.module_utils._benchmark.helpers import (
+    TESTS, run_module_file, topologies)
+
+needs_matplotlib = pytest.mark.skipif(MATPLOTLIB_IMPORT_ERROR is not None, reason='matplotlib is not installed')
 
 
-from ansible_collections.underlay.network.plugins.modules import benchmark_report as report
+def args(dest, **changes):
+    return dict(dict(dest=dest, topologies=topologies(), tests=TESTS, context={'host': 'h'}), **changes)
 
 
-def figures(scale):
-    def one(value, unit):
-        return {'mean': value * scale, 'unit': unit, 'runs': [value * scale]}
-    return {'TCP_STREAM': {'throughput': one(1000.0, 'Mbit/s')},
-            'UDP_STREAM': {'send': one(800.0, 'Mbit/s'), 'receive': one(700.0, 'Mbit/s')},
-            'TCP_RR': {'throughput': one(10000.0, '/s')}}
+@needs_matplotlib
+def test_writes_three_files_once_and_returns_the_table(tmp_path):
+    dest = str(tmp_path / 'report')
+    rc, result = run_module_file('benchmark_report', args(dest))
+    assert rc == 0 and result['changed'] is True, result
+    files = {'markdown': os.path.join(dest, 'results.md'), 'json': os.path.join(dest, 'results.json'),
+             'chart': os.path.join(dest, 'chart.png')}
+    assert result['files'] == files and result['written'] == list(files.values())
+    with open(files['markdown'], encoding='utf-8') as markdown:
+        assert markdown.read() == result['markdown']
+    assert '| ipvlan l2 | not measured: no ipvlan driver | — | — | — |' in result['markdown']
+    with open(files['json'], encoding='utf-8') as document:
+        assert json.load(document)['statistic'] == 'median'
+
+    rc, again = run_module_file('benchmark_report', args(dest))
+    assert rc == 0 and again['changed'] is False and again['written'] == [], again
 
 
-TESTS = ['TCP_STREAM', 'UDP_STREAM', 'TCP_RR']
-ROWS = [
-    {'name': 'bridge', 'label': 'bridge', 'status': 'measured', 'figures': report.pooled(figures(1.0))},
-    {'name': 'macvlan_bridge', 'label': 'macvlan bridge', 'status': 'measured', 'figures': report.pooled(figures(1.5))},
-    {'name': 'ipvlan_l2', 'label': 'ipvlan l2', 'status': 'not measured', 'reason': 'no ipvlan driver'},
-]
+@needs_matplotlib
+def test_check_mode_writes_nothing_and_says_what_it_would(tmp_path):
+    dest = str(tmp_path / 'report')
+    rc, result = run_module_file('benchmark_report', args(dest), check_mode=True)
+    assert rc == 0 and result['changed'] is True and len(result['written']) == 3, result
+    assert not os.path.exists(dest)
 
 
-def test_udp_stream_makes_two_columns():
-    assert [c['header'] for c in report.columns_of(TESTS)] == [
-        'TCP_STREAM', 'UDP_STREAM send', 'UDP_STREAM receive', 'TCP_RR']
+@needs_matplotlib
+def test_bad_figures_fail_naming_the_row_and_the_field(tmp_path):
+    given = topologies()
+    given[0]['figures'] = 42
+    rc, result = run_module_file('benchmark_report', args(str(tmp_path), topologies=given))
+    assert rc == 1 and result['failed'], result
+    assert result['msg'].startswith('topologies[0] (bridge): figures is a int;')
+    assert (result['field'], result['value']) == ('topologies[0].figures', 42)
+    assert os.listdir(str(tmp_path)) == []
 
 
-def test_ratios_are_taken_against_the_baseline_row():
-    rows = report.with_ratios(ROWS, report.columns_of(TESTS), 'bridge')
-    assert rows[0]['figures']['TCP_STREAM']['throughput']['ratio_to_baseline'] == 1.0
-    assert rows[1]['figures']['UDP_STREAM']['receive']['ratio_to_baseline'] == 1.5
-    assert rows[2]['figures'] == {} and rows[2]['reason'] == 'no ipvlan driver'
-
-
-def test_without_a_measured_baseline_there_is_no_ratio():
-    rows = report.with_ratios(ROWS[1:], report.columns_of(TESTS), 'bridge')
-    assert rows[0]['figures']['TCP_RR']['throughput']['ratio_to_baseline'] is None
-    assert '(no baseline)' in report.markdown('t', {}, rows, report.columns_of(TESTS), 'bridge')
-
-
-def test_table_has_a_row_per_topology_and_says_why_one_was_not_measured():
-    columns = report.columns_of(TESTS)
-    text = report.markdown('Title', {'seconds per test': 1}, report.with_ratios(ROWS, columns, 'bridge'), columns, 'bridge')
-    lines = text.splitlines()
-    assert lines[0] == '# Title'
-    assert '- seconds per test: 1' in lines
-    header = lines.index('| topology | TCP_STREAM | UDP_STREAM send | UDP_STREAM receive | TCP_RR |')
-    assert lines[header + 1] == '|---|---|---|---|---|'
-    assert lines[header + 2] == ('| bridge | 1000.00 Mbit/s (1.00×) | 800.00 Mbit/s (1.00×) | 700.00 Mbit/s (1.00×) '
-                                 '| 10000.00 /s (1.00×) |')
-    assert lines[header + 3].startswith('| macvlan bridge | 1500.00 Mbit/s (1.50×) |')
-    assert lines[header + 4] == '| ipvlan l2 | not measured: no ipvlan driver | — | — | — |'
-
-
-def test_rounds_are_pooled_with_mean_median_and_spread():
-    rounds = [figures(1.0), figures(2.0), figures(9.0)]
-    merged = report.pooled(rounds)
-    assert merged['TCP_STREAM']['throughput'] == {'unit': 'Mbit/s', 'runs': [1000.0, 2000.0, 9000.0], 'mean': 4000.0,
-                                                  'median': 2000.0, 'min': 1000.0, 'max': 9000.0}
-    assert merged['UDP_STREAM']['receive']['runs'] == [700.0, 1400.0, 6300.0]
-    assert report.pooled(rounds[:2])['TCP_RR']['throughput']['median'] == 15000.0  # even count: between the two
-    assert report.pooled(figures(1.0))['TCP_RR']['throughput']['median'] == 10000.0
-    assert report.pooled([]) == {} and report.pooled(None) == {}
-
-
-def test_the_statistic_decides_the_figures_and_the_ratios():
-    columns = report.columns_of(TESTS)
-    slow_round = dict(ROWS[1], figures=report.pooled([figures(1.5), figures(1.5), figures(0.3)]))
-    by_median = report.with_ratios([ROWS[0], slow_round], columns, 'bridge', 'median')
-    by_mean = report.with_ratios([ROWS[0], slow_round], columns, 'bridge', 'mean')
-    assert by_median[1]['figures']['TCP_STREAM']['throughput']['ratio_to_baseline'] == 1.5
-    assert by_mean[1]['figures']['TCP_STREAM']['throughput']['ratio_to_baseline'] == 1.1
-    assert '- each figure: the mean of its runs, then its ratio to bridge' in report.markdown(
-        't', {}, by_mean, columns, 'bridge', 'mean')
+def test_without_matplotlib_it_says_which_library_is_missing(tmp_path):
+    hide = tmp_path / 'hide'
+    hide.mkdir()
+    (hide / 'matplotlib.py').write_text("raise ImportError('no matplotlib here')\n")
+    rc, result = run_module_file('benchmark_report', args(str(tmp_path / 'report')), first_on_path=str(hide))
+    assert rc == 1 and 'Failed to import the required Python library (matplotlib)' in result['msg'], result
+    assert not os.path.exists(str(tmp_path / 'report'))

@@ -1,58 +1,44 @@
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The netperf module's reading of netperf's key=value output and of /proc/net/tcp (no netperf run here;
-tests/benchmark runs the real thing)."""
+"""The netperf module as Ansible runs it (a process, arguments as JSON in, JSON out), without running netperf:
+its options checked, check mode. Reading netperf's output: tests/unit/plugins/module_utils/_benchmark;
+a real measurement: tests/benchmark."""
 
+import shutil
 
 import pytest
 
-from ansible_collections.underlay.network.plugins.modules import netperf
+from ansible_collections.underlay.network.tests.unit.plugins.module_utils._benchmark.helpers import run_module_file
 
-# What netperf 2.7.0 printed for `-P 0 -- -k ...` between two namespaces on this machine
-UDP_STREAM = """LOCAL_SEND_THROUGHPUT=12700.47
-REMOTE_RECV_THROUGHPUT=12262.41
-THROUGHPUT_UNITS=10^6bits/s
-"""
-TCP_CRR = "THROUGHPUT=14630.99\nTHROUGHPUT_UNITS=Trans/s\n"
+ARGS = dict(client_netns='ulnp-absent-c1', server_netns='ulnp-absent-c2', server_address='198.18.250.2')
 
 
-def test_udp_stream_gives_send_and_receive_in_mbit():
-    assert netperf.parse_keyval('UDP_STREAM', UDP_STREAM) == {
-        'send': (12700.47, 'Mbit/s'), 'receive': (12262.41, 'Mbit/s')}
+def test_check_mode_measures_nothing_and_changes_nothing():
+    rc, result = run_module_file('netperf', ARGS, check_mode=True)
+    assert rc == 0, result
+    assert result['changed'] is False and result['figures'] == {} and 'netperf_version' not in result
 
 
-def test_request_response_gives_transactions_per_second_and_ignores_other_lines():
-    output = 'MIGRATED TCP Connect/Request/Response TEST from 0.0.0.0 ...\n' + TCP_CRR + 'SOMETHING ELSE\n'
-    assert netperf.parse_keyval('TCP_CRR', output) == {'throughput': (14630.99, '/s')}
-
-
-@pytest.mark.parametrize('output, words', [
-    ('THROUGHPUT_UNITS=Trans/s\n', ['TCP_RR', 'THROUGHPUT', 'its output was']),
-    ('THROUGHPUT=abc\nTHROUGHPUT_UNITS=Trans/s\n', ['TCP_RR', "'abc'"]),
-    ('THROUGHPUT=12.5\nTHROUGHPUT_UNITS=KB/s\n', ['TCP_RR', 'THROUGHPUT_UNITS', "'KB/s'"]),
-    ('THROUGHPUT=-1\nTHROUGHPUT_UNITS=Trans/s\n', ['TCP_RR', 'not a figure']),
-    ('THROUGHPUT=nan\nTHROUGHPUT_UNITS=Trans/s\n', ['TCP_RR', 'not a figure']),
-    ('', ['TCP_RR', '(nothing)']),
+@pytest.mark.parametrize('option, value, message', [
+    ('seconds', 0, 'seconds is 0; give a whole number of at least 1'),
+    ('port', 65536, 'port is 65536; give a TCP port from 1 to 65535'),
+    ('tests', [], 'tests is empty; give at least one of TCP_STREAM, UDP_STREAM, TCP_RR, TCP_CRR, UDP_RR'),
 ])
-def test_output_without_a_usable_figure_is_an_error_that_shows_the_output(output, words):
-    with pytest.raises(netperf.NetperfError) as error:
-        netperf.parse_keyval('TCP_RR', output)
-    for word in words:
-        assert word in str(error.value)
+def test_a_bad_option_fails_before_anything_runs_naming_it_and_its_value(option, value, message):
+    rc, result = run_module_file('netperf', dict(ARGS, **{option: value}), check_mode=True)
+    assert rc == 1 and result['failed'], result
+    assert (result['msg'], result['field'], result['value']) == (message, option, value)
 
 
-def test_summary_is_the_mean_with_every_run():
-    runs = [{'throughput': (10.0, '/s')}, {'throughput': (20.0, '/s')}, {'throughput': (33.0, '/s')}]
-    assert netperf.summarise(runs) == {'throughput': {'mean': 21.0, 'unit': '/s', 'runs': [10.0, 20.0, 33.0]}}
+def test_an_unknown_test_is_refused_by_the_argument_spec():
+    rc, result = run_module_file('netperf', dict(ARGS, tests=['SCTP_STREAM']), check_mode=True)
+    assert rc == 1 and 'SCTP_STREAM' in result['msg'] and 'TCP_CRR' in result['msg'], result
 
 
-def test_listening_reads_the_state_of_the_port(tmp_path):
-    table = tmp_path / 'tcp'
-    table.write_text(
-        '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n'
-        '   0: 00000000:3241 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1\n'
-        '   1: 0100007F:1F90 0100007F:A000 01 00000000:00000000 00:00000000 00000000     0        0 2\n')
-    assert netperf.listening(str(table), 12865)
-    assert not netperf.listening(str(table), 8080)  # established, not listening
-    assert not netperf.listening(str(tmp_path / 'missing'), 12865)
+@pytest.mark.skipif(not (shutil.which('netperf') and shutil.which('netserver')), reason='netperf is not installed')
+def test_a_namespace_that_does_not_exist_fails_naming_it():
+    rc, result = run_module_file('netperf', ARGS)
+    assert rc == 1 and (result['field'], result['value']) == ('client_netns', 'ulnp-absent-c1'), result
+    assert result['msg'] == ("client_netns: network namespace 'ulnp-absent-c1' does not exist; create it first "
+                             '(underlay.network.netns)')
