@@ -88,7 +88,7 @@ class Lab:
         existing = set(sh('ip netns list').split())
         # operstate settles asynchronously (UNKNOWN -> UP) after a link comes up: not a change of ours
         return {ns: re.sub(r' state [A-Z]+ ', ' ', sh('ip -n %s -d -o link show; ip -n %s -o addr show scope global; ip -n %s route show' % (ns, ns, ns)))
-                     if ns in existing else None for ns in namespaces}
+                if ns in existing else None for ns in namespaces}
 
     def ping(self, ns, address):
         """Does `address` answer from `ns`? Three echoes 0.2 s apart, any answer counts: the first may wait for

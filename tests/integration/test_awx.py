@@ -106,7 +106,7 @@ class DataDir:
 def fleet_state():
     """Links, addresses and routes of every host namespace of the fleet (for 'nothing changed')."""
     return {host: sh('ip -n %s -d -o link show; ip -n %s -o addr show; ip -n %s route show' % (host, host, host))
-                for host in HOSTS}
+            for host in HOSTS}
 
 
 def shims():

@@ -121,7 +121,7 @@ def test_name_with_dash_gets_an_escaped_systemd_instance(lab, nic, module):
 def links(directory):
     """{symlink under a unit directory, relative to it: the file name it points to}."""
     return {str(path.relative_to(directory)): os.path.basename(os.readlink(str(path)))
-                for path in directory.rglob('*') if path.is_symlink()}
+            for path in directory.rglob('*') if path.is_symlink()}
 
 
 def systemd_unescape(instance):

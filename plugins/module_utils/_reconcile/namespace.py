@@ -73,8 +73,8 @@ def _predict(name, before, loopback_up):
 def _diff_view(view):
     if view is None:
         return {}
-    return {'name': view['name'], 'links': ['%s (%s, %s)' % (l['name'], l['kind'], l['admin_state'])
-                                            for l in view['links']]}
+    return {'name': view['name'], 'links': ['%s (%s, %s)' % (link['name'], link['kind'], link['admin_state'])
+                                            for link in view['links']]}
 
 
 def _apply(name, changes):

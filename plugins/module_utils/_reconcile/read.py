@@ -68,8 +68,8 @@ class Snapshot:
     def owned_routes(self, link: dict | None) -> dict[str, int]:
         """{destination: metric} of the main-table routes through `link` that carry our protocol mark."""
         return {'%s/%d' % (route['dst'], route['dst_len']): route['priority'] for route in self.routes or ()
-                    if link is not None and route['oif'] == link['index'] and route['dst'] is not None
-                    and route['proto'] == netlink.RTPROT_UNDERLAY and route['table'] == netlink.RT_TABLE_MAIN}
+                if link is not None and route['oif'] == link['index'] and route['dst'] is not None
+                and route['proto'] == netlink.RTPROT_UNDERLAY and route['table'] == netlink.RT_TABLE_MAIN}
 
     def addresses_of(self, link: dict, keep: Collection[str] = ()) -> tuple[str, ...]:
         """The link's addresses; IPv6 link-local ones (the kernel's own) only when listed in `keep`."""
