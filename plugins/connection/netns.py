@@ -55,7 +55,7 @@ import shlex
 from ansible.errors import AnsibleConnectionFailure
 from ansible.plugins.connection.local import Connection as LocalConnection
 
-NETNS_RUN_DIR = '/var/run/netns'
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import NETNS_RUN_DIR
 
 
 class Connection(LocalConnection):

@@ -144,6 +144,7 @@ diff:
 '''
 
 from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DEFAULT_DRIVER, DOCKER_HOST, NETWORK_DRIVERS
 from ansible_collections.underlay.network.plugins.module_utils._networks.docker import DockerClient, reconcile_network
 
 
@@ -151,7 +152,7 @@ def main():
     run_module(dict(
         name=dict(type='str', required=True),
         state=dict(type='str', default='present', choices=['present', 'absent']),
-        driver=dict(type='str', default='macvlan', choices=['macvlan', 'ipvlan']),
+        driver=dict(type='str', default=DEFAULT_DRIVER, choices=list(NETWORK_DRIVERS)),
         parent=dict(type='str'),
         subnet=dict(type='str'),
         gateway=dict(type='str'),
@@ -162,7 +163,7 @@ def main():
             aux_addresses=dict(type='dict'))),
         mode=dict(type='str'),
         recreate=dict(type='bool', default=False),
-        docker_host=dict(type='str', default='unix:///var/run/docker.sock'),
+        docker_host=dict(type='str', default=DOCKER_HOST),
     ), lambda module: reconcile_network(DockerClient(module.params['docker_host']), module.params, module.check_mode),
         mutually_exclusive=[('subnets', 'subnet'), ('subnets', 'gateway'), ('subnets', 'ip_range'),
                             ('subnets', 'aux_addresses')])

@@ -234,6 +234,7 @@ persist:
 '''
 
 from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DOCKER_HOST
 from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import PYROUTE2
 from ansible_collections.underlay.network.plugins.module_utils._persist.converge import converge_persistent
 
@@ -243,7 +244,7 @@ def main():
         networks=dict(type='list', elements='dict', required=True),  # each checked against NETWORK_OPTIONS
         state=dict(type='str', default='present', choices=['present', 'absent']),
         netns=dict(type='str'),
-        docker_host=dict(type='str', default='unix:///var/run/docker.sock'),
+        docker_host=dict(type='str', default=DOCKER_HOST),
         sysctls=dict(type='dict', default={}),
         allow_overlap=dict(type='bool', default=False),
         controller_address=dict(type='list', elements='str'),

@@ -147,6 +147,7 @@ diff:
 '''
 
 from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DEFAULT_DRIVER, NETWORK_DRIVERS, mode_choices
 from ansible_collections.underlay.network.plugins.module_utils._host.shim import reconcile_shim
 from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import PYROUTE2
 
@@ -155,8 +156,8 @@ def main():
     run_module(dict(
         name=dict(type='str', required=True),
         parent=dict(type='str'),
-        kind=dict(type='str', default='macvlan', choices=['macvlan', 'ipvlan']),
-        mode=dict(type='str', choices=['bridge', 'private', 'vepa', 'passthru', 'source', 'l2', 'l3', 'l3s']),
+        kind=dict(type='str', default=DEFAULT_DRIVER, choices=list(NETWORK_DRIVERS)),
+        mode=dict(type='str', choices=mode_choices(*NETWORK_DRIVERS)),
         address=dict(type='str'),
         routes=dict(type='list', elements='str', default=[]),
         metric=dict(type='int', default=0),

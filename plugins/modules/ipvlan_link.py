@@ -87,6 +87,7 @@ diff:
 '''
 
 from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DEFAULT_IPVLAN_FLAG, DEFAULT_MODES, IPVLAN_FLAGS, IPVLAN_MODES
 from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import PYROUTE2
 from ansible_collections.underlay.network.plugins.module_utils._links.spec import LINK_ARGUMENT_SPEC, LINK_REQUIRES_PARENT
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import reconcile_link_module
@@ -94,8 +95,8 @@ from ansible_collections.underlay.network.plugins.module_utils._reconcile.transa
 
 def main():
     run_module(dict(LINK_ARGUMENT_SPEC,
-                    mode=dict(type='str', default='l2', choices=['l2', 'l3', 'l3s']),
-                    flag=dict(type='str', default='bridge', choices=['bridge', 'private', 'vepa']),
+                    mode=dict(type='str', default=DEFAULT_MODES['ipvlan'], choices=list(IPVLAN_MODES)),
+                    flag=dict(type='str', default=DEFAULT_IPVLAN_FLAG, choices=list(IPVLAN_FLAGS)),
                     change_siblings=dict(type='bool', default=False),
                     ), reconcile_link_module('ipvlan'), requires=[PYROUTE2], required_if=[LINK_REQUIRES_PARENT])
 

@@ -96,6 +96,7 @@ diff:
 '''
 
 from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DEFAULT_MODES, MACVLAN_MODES
 from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import PYROUTE2
 from ansible_collections.underlay.network.plugins.module_utils._links.spec import LINK_ARGUMENT_SPEC, LINK_REQUIRES_PARENT
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import reconcile_link_module
@@ -103,7 +104,7 @@ from ansible_collections.underlay.network.plugins.module_utils._reconcile.transa
 
 def main():
     run_module(dict(LINK_ARGUMENT_SPEC,
-                    mode=dict(type='str', default='bridge', choices=['private', 'vepa', 'bridge', 'passthru', 'source']),
+                    mode=dict(type='str', default=DEFAULT_MODES['macvlan'], choices=list(MACVLAN_MODES)),
                     macaddress=dict(type='str'),
                     source_macs=dict(type='list', elements='str'),
                     nopromisc=dict(type='bool'),

@@ -134,6 +134,7 @@ field:
 '''
 
 from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DOCKER_HOST
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import normalise_networks
 from ansible_collections.underlay.network.plugins.module_utils._networks.docker import docker_views
@@ -150,7 +151,7 @@ def _validate(module):
 def main():
     run_module(dict(
         networks=dict(type='list', elements='dict', required=True),
-        docker_host=dict(type='str', default='unix:///var/run/docker.sock'),
+        docker_host=dict(type='str', default=DOCKER_HOST),
     ), _validate)
 
 

@@ -97,6 +97,7 @@ diff:
 '''
 
 from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DEFAULT_VLAN_PROTOCOL, VLAN_PROTOCOLS
 from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import PYROUTE2
 from ansible_collections.underlay.network.plugins.module_utils._links.spec import LINK_ARGUMENT_SPEC, LINK_REQUIRES_PARENT
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import reconcile_link_module
@@ -105,7 +106,7 @@ from ansible_collections.underlay.network.plugins.module_utils._reconcile.transa
 def main():
     run_module(dict(LINK_ARGUMENT_SPEC,
                     vlan_id=dict(type='int'),
-                    protocol=dict(type='str', default='802.1Q', choices=['802.1Q', '802.1ad']),
+                    protocol=dict(type='str', default=DEFAULT_VLAN_PROTOCOL, choices=list(VLAN_PROTOCOLS)),
                     reorder_hdr=dict(type='bool', default=True),
                     gvrp=dict(type='bool', default=False),
                     mvrp=dict(type='bool', default=False),

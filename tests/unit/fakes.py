@@ -24,11 +24,12 @@ import os
 import socket
 import struct
 
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import MACVLAN_MODES
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import (
     IFLA_MACVLAN_FLAGS, IFLA_MACVLAN_MACADDR, IFLA_MACVLAN_MACADDR_DATA, IFLA_MACVLAN_MACADDR_MODE,
-    IFLA_MACVLAN_MODE, KINDS, MACVLAN_MACADDR_SET, MACVLAN_MODE_VALUES)
+    IFLA_MACVLAN_MODE, KINDS, MACVLAN_MACADDR_SET)
 from ansible_collections.underlay.network.plugins.module_utils._links.spec import build_spec
 
 PARENT_INDEX = 2
@@ -123,7 +124,7 @@ def macvlan_data(mode='bridge', flags=0, source_macs=None):
     """IFLA_INFO_DATA of a macvlan as the driver dumps it; `mode` a name or a number, None leaves it out."""
     attrs = []
     if mode is not None:
-        attrs.append(netlink.u32(IFLA_MACVLAN_MODE, MACVLAN_MODE_VALUES.get(mode, mode)))
+        attrs.append(netlink.u32(IFLA_MACVLAN_MODE, MACVLAN_MODES.get(mode, mode)))
     if flags is not None:
         attrs.append(netlink.u16(IFLA_MACVLAN_FLAGS, flags))
     if source_macs is not None:

@@ -18,9 +18,8 @@ import os
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.fields import (
-    check_netns, parse_interface, parse_network
-)
-from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import OWNER_MARK, SHIM_MODES
+    check_netns, parse_interface, parse_network)
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DEFAULT_MODES, MODES, OWNER_MARK
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
 from ansible_collections.underlay.network.plugins.module_utils._links.spec import build_spec, normalise_routes
@@ -89,9 +88,9 @@ class ShimSpec:
         if self.state == 'present' and not self.addresses:
             raise ValidationError("address is required with state present: give the host's shim IP "
                                   "(a bare address means /32)", 'address', None)
-        if self.mode and self.mode not in SHIM_MODES[self.kind]:
+        if self.mode and self.mode not in MODES[self.kind]:
             raise ValidationError("mode '%s' is not a %s mode: use one of %s"
-                                  % (self.mode, self.kind, ', '.join(SHIM_MODES[self.kind])), 'mode', self.mode)
+                                  % (self.mode, self.kind, ', '.join(MODES[self.kind])), 'mode', self.mode)
         if self.metric < 0:
             raise ValidationError("metric %d is negative; give 0 or more" % self.metric, 'metric', self.metric)
         self.controllers = controller_addresses(params.get('controller_address'))
@@ -114,11 +113,11 @@ class ShimSpec:
         if self.mode:
             return self.mode
         if self.kind == 'macvlan':
-            return 'bridge'  # the kernel default, vepa, cannot talk to bridge-mode children
+            return DEFAULT_MODES['macvlan']  # the kernel default, vepa, cannot talk to bridge-mode children
         probe = build_spec('ipvlan', dict(name=self.name, parent=self.parent, netns=self.netns,
                                           parent_netns=self.netns), {})
         siblings = port_siblings(probe, {self.netns: snapshot})
-        return KINDS['ipvlan'].read(siblings[0][1])['mode'] if siblings else 'l2'
+        return KINDS['ipvlan'].read(siblings[0][1])['mode'] if siblings else DEFAULT_MODES['ipvlan']
 
     def check_safety(self, snapshot, ours=()):
         """Refuse what would cut the host off or hijack an address, before anything changes.

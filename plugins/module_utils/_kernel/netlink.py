@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The one place that talks to the kernel.
+"""rtnetlink: the codec and the socket every link, address and route request goes through.
 
 pyroute2 handles named namespaces (create, remove, enter: the same calls in 0.7.x and
 0.9.x). Link, address and route messages go over a plain rtnetlink socket with a lean
@@ -22,6 +22,7 @@ import os
 import socket
 import struct
 import traceback
+from typing import Any, Callable
 
 
 try:
@@ -34,7 +35,7 @@ HAS_PYROUTE2 = PYROUTE2_IMPORT_ERROR is None
 # what a module that talks to the kernel requires (run_module's `requires`)
 PYROUTE2 = ('pyroute2', PYROUTE2_IMPORT_ERROR)
 
-NETNS_RUN_DIR = '/var/run/netns'
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import NETNS_RUN_DIR
 NETLINK_ROUTE = 0
 SOL_NETLINK, NETLINK_GET_STRICT_CHK = 270, 12
 IFF_UP = 0x1
@@ -81,7 +82,7 @@ class NetlinkError(Exception):
         self.code = code
 
 
-def pyroute2_version():
+def pyroute2_version() -> str | None:
     return getattr(pyroute2, '__version__', 'unknown') if HAS_PYROUTE2 else None
 
 
@@ -91,13 +92,13 @@ def _align(length):
     return (length + 3) & ~3
 
 
-def attr(kind, payload):
+def attr(kind: int, payload: bytes) -> bytes:
     """One netlink attribute (type-length-value, padded to 4 bytes)."""
     length = _ATTR.size + len(payload)
     return _ATTR.pack(length, kind) + payload + b'\0' * (_align(length) - length)
 
 
-def nested(kind, *attrs):
+def nested(kind: int, *attrs: bytes) -> bytes:
     return attr(kind | NLA_F_NESTED, b''.join(attrs))
 
 
@@ -139,7 +140,7 @@ def ip_bytes(address):
 
 # ---------------------------------------------------------------- decoding
 
-def parse_attrs(data, offset=0, end=None, only=None):
+def parse_attrs(data: bytes, offset: int = 0, end: int | None = None, only: frozenset | None = None) -> dict:
     """{type: payload} of the attributes in data[offset:end]; repeated types keep a list in `('list', type)`.
 
     `only`: the types wanted; the others are stepped over without being copied (a link carries some
@@ -196,7 +197,7 @@ _LINK_ATTRS = frozenset((IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MA
                          IFLA_IFALIAS, IFLA_LINK_NETNSID))
 
 
-def decode_link(payload):
+def decode_link(payload: bytes) -> dict:
     """An RTM_NEWLINK body as a plain dict; `data` keeps the driver's raw IFLA_INFO_DATA attributes."""
     _family, _type, index, flags, _change = _IFINFO.unpack_from(payload)
     attrs = parse_attrs(payload, _IFINFO.size, only=_LINK_ATTRS)
@@ -225,7 +226,7 @@ def _address(family, payload):
     return str(ipaddress.ip_address(bytes(payload[:4] if family == socket.AF_INET else payload[:16])))
 
 
-def decode_address(payload):
+def decode_address(payload: bytes) -> dict:
     family, prefixlen, flags, scope, index = _IFADDR.unpack_from(payload)
     attrs = parse_attrs(payload, _IFADDR.size)
     flags = _optional(attrs, IFA_FLAGS, as_u32) or flags
@@ -235,7 +236,7 @@ def decode_address(payload):
             'address': _address(family, raw) if raw else None}
 
 
-def decode_main_route(payload):
+def decode_main_route(payload: bytes) -> dict | None:
     """decode_route() of a main-table route; None for the other tables (local, multicast), unparsed."""
     table = _RTMSG.unpack_from(payload)[4]
     if table != RT_TABLE_MAIN and table != 252:  # 252: RT_TABLE_COMPAT, the table field says 'see RTA_TABLE'
@@ -244,7 +245,7 @@ def decode_main_route(payload):
     return route if route['table'] == RT_TABLE_MAIN else None
 
 
-def decode_route(payload):
+def decode_route(payload: bytes) -> dict:
     family, dst_len, _src, _tos, table, proto, scope, rtype, _flags = _RTMSG.unpack_from(payload)
     attrs = parse_attrs(payload, _RTMSG.size)
     return {
@@ -260,7 +261,7 @@ def decode_route(payload):
 
 # ---------------------------------------------------------------- namespaces
 
-def list_namespaces():
+def list_namespaces() -> list[str]:
     """Names of the named network namespaces (`ip netns` style, /var/run/netns)."""
     try:
         return sorted(os.listdir(NETNS_RUN_DIR))
@@ -270,19 +271,19 @@ def list_namespaces():
         raise
 
 
-def namespace_exists(name):
+def namespace_exists(name: str | None) -> bool:
     return name is None or name in list_namespaces()
 
 
-def create_namespace(name):
+def create_namespace(name: str) -> None:
     pyroute2_netns.create(name)
 
 
-def remove_namespace(name):
+def remove_namespace(name: str) -> None:
     pyroute2_netns.remove(name)
 
 
-def namespace_fd(name):
+def namespace_fd(name: str | None) -> int:
     """An open fd of a namespace, for IFLA_NET_NS_FD; None means the one we run in."""
     return os.open(os.path.join(NETNS_RUN_DIR, name) if name else '/proc/self/ns/net', os.O_RDONLY)
 
@@ -350,7 +351,7 @@ class BatchError(Exception):
 class Netlink:
     """One rtnetlink socket in one namespace: dumps and windowed batches of requests."""
 
-    def __init__(self, netns=None):
+    def __init__(self, netns: str | None = None):
         self.netns = netns
         self._sock = _route_socket(netns)
         self._seq = 0
@@ -379,7 +380,7 @@ class Netlink:
             yield msg_type, flags, seq, data[offset + _HEADER.size:offset + length]
             offset += _align(length)
 
-    def dump(self, msg_type, body, decode):
+    def dump(self, msg_type: int, body: bytes, decode: Callable[[bytes], Any]) -> list:
         seq = self._send(msg_type, NLM_F_REQUEST | NLM_F_DUMP, body)
         result = []
         while True:
@@ -395,7 +396,7 @@ class Netlink:
                     return result
                 result.append(decode(payload))
 
-    def get(self, msg_type, body, decode):
+    def get(self, msg_type: int, body: bytes, decode: Callable[[bytes], Any]) -> Any:
         """A request that answers with one message (not a dump)."""
         seq = self._send(msg_type, NLM_F_REQUEST, body)
         while True:
@@ -406,7 +407,7 @@ class Netlink:
                     raise NetlinkError(-as_s32(payload) or errno.EPROTO)
                 return decode(payload)
 
-    def nsid_of(self, netns):
+    def nsid_of(self, netns: str | None) -> int:
         """The id this namespace knows `netns` by (what IFLA_LINK_NETNSID of its links says), or -1."""
         fd = namespace_fd(netns)
         try:
@@ -416,13 +417,13 @@ class Netlink:
             os.close(fd)
 
     # One dump each: the engine never looks links up one by one.
-    def links(self):
+    def links(self) -> list[dict]:
         return self.dump(RTM_GETLINK, ifinfo() + u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS), decode_link)
 
-    def addresses(self):
+    def addresses(self) -> list[dict]:
         return self.dump(RTM_GETADDR, ifaddr(socket.AF_UNSPEC, 0, 0), decode_address)
 
-    def routes(self, family):
+    def routes(self, family: int) -> list[dict]:
         """The main table's routes (the kernel filters by table when strict checking is on, 4.20+;
         older kernels send every table and the decoder drops the others)."""
         if not self._strict:
@@ -434,7 +435,7 @@ class Netlink:
         routes = self.dump(RTM_GETROUTE, _RTMSG.pack(family, 0, 0, 0, RT_TABLE_MAIN, 0, 0, 0, 0), decode_main_route)
         return [route for route in routes if route is not None]
 
-    def run(self, requests):
+    def run(self, requests: list[Request]) -> list[Request]:
         """Send requests in windows, reading acks as they come; raise BatchError on the first refusal.
 
         Requests already in flight when one fails still complete; `done` lists every one that
@@ -465,7 +466,7 @@ class Netlink:
             raise BatchError(failure[0], failure[1], done)
         return done
 
-    def request(self, msg_type, flags, body):
+    def request(self, msg_type: int, flags: int, body: bytes) -> None:
         """A single request; raises NetlinkError."""
         try:
             self.run([Request(msg_type, flags, body)])
@@ -475,7 +476,8 @@ class Netlink:
 
 # ---------------------------------------------------------------- requests the engine builds
 
-def new_link(name, parent_index, kind, info_data, mtu=None, macaddress=None, netns_fd=None, up=False):
+def new_link(name: str, parent_index: int, kind: str, info_data: list[bytes], mtu: int | None = None,
+             macaddress: str | None = None, netns_fd: int | None = None, up: bool = False) -> tuple[int, int, bytes]:
     attrs = [string(IFLA_IFNAME, name), u32(IFLA_LINK, parent_index)]
     if mtu is not None:
         attrs.append(u32(IFLA_MTU, mtu))
@@ -489,7 +491,8 @@ def new_link(name, parent_index, kind, info_data, mtu=None, macaddress=None, net
     return RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, body
 
 
-def set_link(index, kind=None, info_data=None, mtu=None, macaddress=None, up=None, alias=None):
+def set_link(index: int, kind: str | None = None, info_data: list[bytes] | None = None, mtu: int | None = None,
+             macaddress: str | None = None, up: bool | None = None, alias: str | None = None) -> tuple[int, int, bytes]:
     attrs = []
     if alias is not None:
         attrs.append(string(IFLA_IFALIAS, alias))  # '' clears it
@@ -504,7 +507,7 @@ def set_link(index, kind=None, info_data=None, mtu=None, macaddress=None, up=Non
     return RTM_NEWLINK, 0, ifinfo(index, flags, change) + b''.join(attrs)
 
 
-def move_link(index, netns_fd, name, up=False):
+def move_link(index: int, netns_fd: int, name: str, up: bool = False) -> tuple[int, int, bytes]:
     """Move a link to another namespace and rename it there, in one request (`ip link set ... netns X name Y`).
 
     A move takes the link down; `up` brings it up again in the same request (applied after the move).
@@ -513,7 +516,7 @@ def move_link(index, netns_fd, name, up=False):
     return RTM_NEWLINK, 0, ifinfo(index, flags, flags) + u32(IFLA_NET_NS_FD, netns_fd) + string(IFLA_IFNAME, name)
 
 
-def del_link(index):
+def del_link(index: int) -> tuple[int, int, bytes]:
     return RTM_DELLINK, 0, ifinfo(index)
 
 
@@ -525,7 +528,7 @@ def _addr_body(index, interface, flags=0):
     return body + (u32(IFA_FLAGS, flags) if flags else b'')
 
 
-def add_address(index, interface, nodad=False):
+def add_address(index: int, interface, nodad: bool = False) -> tuple[int, int, bytes]:
     """`nodad`: an IPv6 address usable at once, not tentative while duplicate detection runs."""
     flags = IFA_F_NODAD if nodad and interface.version == 6 else 0
     return RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, _addr_body(index, interface, flags)
@@ -545,13 +548,13 @@ def _route_body(family, dst, dst_len, oif, metric, protocol):
     return body
 
 
-def add_route(family, dst, dst_len, oif, metric, protocol):
+def add_route(family: int, dst: str, dst_len: int, oif: int, metric: int, protocol: int) -> tuple[int, int, bytes]:
     return RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, _route_body(family, dst, dst_len, oif, metric, protocol)
 
 
-def del_route(family, dst, dst_len, oif, metric, protocol):
+def del_route(family: int, dst: str, dst_len: int, oif: int, metric: int, protocol: int) -> tuple[int, int, bytes]:
     return RTM_DELROUTE, 0, _route_body(family, dst, dst_len, oif, metric, protocol)
 
 
-def del_address(index, interface):
+def del_address(index: int, interface) -> tuple[int, int, bytes]:
     return RTM_DELADDR, 0, _addr_body(index, interface)

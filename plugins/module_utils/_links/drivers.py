@@ -23,11 +23,11 @@ import errno
 import os
 import re
 
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
+    IPVLAN_FLAGS, IPVLAN_MODES, KERNEL_MODULES, MACVLAN_MODES)
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as nl
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import (
-    IFLA_IPVLAN_FLAGS, IFLA_IPVLAN_MODE, IFLA_MACVLAN_MODE, IFLA_VLAN_ID, IPVLAN_FLAGS, IPVLAN_MODES,
-    MACVLAN_MODE_VALUES
-)
+    IFLA_IPVLAN_FLAGS, IFLA_IPVLAN_MODE, IFLA_MACVLAN_MODE, IFLA_VLAN_ID)
 
 
 BUILTIN, LOADED, LOADABLE, MISSING = 'builtin', 'loaded', 'loadable', 'missing'
@@ -35,41 +35,40 @@ STATUSES = (BUILTIN, LOADED, LOADABLE, MISSING)
 
 
 class Driver:
-    """A link driver: its name as asked, the link kind it creates, its kernel module and config option."""
+    """A kernel driver: the link kind it creates, its kernel module (also its name here) and config option."""
 
-    def __init__(self, name, kind, module, config, min_kernel=None, parent=True, info_data=()):
-        self.name = name
+    def __init__(self, kind: str, config: str, min_kernel: str | None = None, parent: bool = True,
+                 info_data: tuple = ()):
         self.kind = kind
-        self.module = module
+        self.module = KERNEL_MODULES[kind]
+        self.name = self.module  # what kernel_drivers and the kernel_modules role call it
         self.config = config
         self.min_kernel = min_kernel  # None: no minimum (every kernel this collection runs on has it)
         self.parent = parent
         self.info_data = info_data  # IFLA_INFO_DATA attributes of the probe link
 
 
-# the probes' link options, in the numbers _kinds encodes them with
-MACVLAN_MODE_BRIDGE = MACVLAN_MODE_VALUES['bridge']
-IPVLAN_MODE_L2, IPVLAN_MODE_L3S = ({name: value for value, name in IPVLAN_MODES.items()}[m] for m in ('l2', 'l3s'))
-IPVLAN_F_PRIVATE = {name: value for value, name in IPVLAN_FLAGS.items()}['private']
+# the probes' link options, in the kernel's numbers
+MACVLAN_MODE_BRIDGE = MACVLAN_MODES['bridge']
+IPVLAN_MODE_L2, IPVLAN_MODE_L3S = IPVLAN_MODES['l2'], IPVLAN_MODES['l3s']
+IPVLAN_F_PRIVATE = IPVLAN_FLAGS['private']
 
-DRIVERS = {driver.name: driver for driver in (
-    Driver('macvlan', 'macvlan', 'macvlan', 'CONFIG_MACVLAN', '2.6.23',
-           info_data=(nl.u32(IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE),)),
-    Driver('macvtap', 'macvtap', 'macvtap', 'CONFIG_MACVTAP',
-           info_data=(nl.u32(IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE),)),
-    Driver('ipvlan', 'ipvlan', 'ipvlan', 'CONFIG_IPVLAN', '3.19',
-           info_data=(nl.u16(IFLA_IPVLAN_MODE, IPVLAN_MODE_L2),)),
-    Driver('ipvtap', 'ipvtap', 'ipvtap', 'CONFIG_IPVTAP',
-           info_data=(nl.u16(IFLA_IPVLAN_MODE, IPVLAN_MODE_L2),)),
-    Driver('8021q', 'vlan', '8021q', 'CONFIG_VLAN_8021Q', info_data=(nl.u16(IFLA_VLAN_ID, 10),)),
-    Driver('dummy', 'dummy', 'dummy', 'CONFIG_DUMMY', parent=False),
+# the drivers kernel_drivers knows, by module name
+KERNEL_DRIVERS = {driver.name: driver for driver in (
+    Driver('macvlan', 'CONFIG_MACVLAN', '2.6.23', info_data=(nl.u32(IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE),)),
+    Driver('macvtap', 'CONFIG_MACVTAP', info_data=(nl.u32(IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE),)),
+    Driver('ipvlan', 'CONFIG_IPVLAN', '3.19', info_data=(nl.u16(IFLA_IPVLAN_MODE, IPVLAN_MODE_L2),)),
+    Driver('ipvtap', 'CONFIG_IPVTAP', info_data=(nl.u16(IFLA_IPVLAN_MODE, IPVLAN_MODE_L2),)),
+    Driver('vlan', 'CONFIG_VLAN_8021Q', info_data=(nl.u16(IFLA_VLAN_ID, 10),)),
+    Driver('dummy', 'CONFIG_DUMMY', parent=False),
 )}
-ALIASES = {'vlan': '8021q'}
-DRIVER_CHOICES = sorted(list(DRIVERS) + list(ALIASES))
+# a link kind whose module has another name is asked for by either ('vlan' or '8021q')
+ALIASES = {driver.kind: name for name, driver in KERNEL_DRIVERS.items() if driver.kind != name}
+DRIVER_CHOICES = sorted(list(KERNEL_DRIVERS) + list(ALIASES))
 # The probe's parent: a veth pair (or a dummy link when only that is at hand).
 PARENT_DRIVERS = {
-    'veth': Driver('veth', 'veth', 'veth', 'CONFIG_VETH', parent=False),
-    'dummy': DRIVERS['dummy'],
+    'veth': Driver('veth', 'CONFIG_VETH', parent=False),
+    'dummy': KERNEL_DRIVERS['dummy'],
 }
 
 
@@ -98,14 +97,14 @@ FEATURES = {feature.name: feature for feature in (
             check=_kept_private_flag),
 )}
 
-MINIMUMS = dict([(name, driver.min_kernel) for name, driver in DRIVERS.items()]
-                + [(name, feature.min_kernel) for name, feature in FEATURES.items()])
+MINIMUMS = {**{name: driver.min_kernel for name, driver in KERNEL_DRIVERS.items()},
+            **{name: feature.min_kernel for name, feature in FEATURES.items()}}
 
 
 def canonical(name):
     """The driver's table name for what the user wrote ('vlan' -> '8021q'); None when unknown."""
     name = ALIASES.get(name, name)
-    return name if name in DRIVERS else None
+    return name if name in KERNEL_DRIVERS else None
 
 
 # ---------------------------------------------------------------- versions
@@ -483,10 +482,10 @@ def assess(names, features, files, probe=None):
         return probe.probe(driver.kind, driver.kind, driver.info_data, driver.parent, driver.config)
 
     def probe_feature(feature):
-        return probe.probe(feature.title, DRIVERS[feature.driver].kind, feature.info_data, True, feature.config,
+        return probe.probe(feature.title, KERNEL_DRIVERS[feature.driver].kind, feature.info_data, True, feature.config,
                            feature.check)
 
-    reports = {name: assess_driver(DRIVERS[name], files, probe_driver if probe else None, release)
+    reports = {name: assess_driver(KERNEL_DRIVERS[name], files, probe_driver if probe else None, release)
                    for name in drivers}
     feature_reports = {name: assess_feature(FEATURES[name], reports[FEATURES[name].driver],
                                                  probe_feature if probe else None, release)

@@ -14,7 +14,15 @@ import struct
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.fields import check_mac
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
+    DEFAULT_IPVLAN_FLAG, DEFAULT_MODES, DEFAULT_VLAN_PROTOCOL, IPVLAN_FLAGS, IPVLAN_MODES, MACVLAN_MODES,
+    VLAN_PROTOCOLS)
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as nl
+
+
+def _names(numbers):
+    """A vocabulary table read backwards: the kernel's number -> our name."""
+    return {value: name for name, value in numbers.items()}
 
 
 class LinkKind:
@@ -55,8 +63,8 @@ class LinkKind:
 
 # ---------------------------------------------------------------- macvlan
 
-MACVLAN_MODES = {1: 'private', 2: 'vepa', 4: 'bridge', 8: 'passthru', 16: 'source'}
-MACVLAN_MODE_VALUES = {name: value for value, name in MACVLAN_MODES.items()}
+MACVLAN_MODE_NAMES = _names(MACVLAN_MODES)
+MACVLAN_KERNEL_DEFAULT = MACVLAN_MODES['vepa']  # a macvlan made without IFLA_MACVLAN_MODE
 MACVLAN_FLAG_NOPROMISC = 1
 MACVLAN_MACADDR_SET = 3
 IFLA_MACVLAN_MODE, IFLA_MACVLAN_FLAGS, IFLA_MACVLAN_MACADDR_MODE = 1, 2, 3
@@ -69,7 +77,7 @@ class Macvlan(LinkKind):
     options = ('mode', 'nopromisc', 'source_macs')
 
     def normalise(self, params):
-        mode = params.get('mode') or 'bridge'
+        mode = params.get('mode') or DEFAULT_MODES['macvlan']
         nopromisc = params.get('nopromisc')
         source_macs = params.get('source_macs')
         if nopromisc and mode != 'passthru':
@@ -88,8 +96,8 @@ class Macvlan(LinkKind):
 
     def read(self, link):
         data = link['data']
-        mode_value = nl.as_u32(data[IFLA_MACVLAN_MODE]) if IFLA_MACVLAN_MODE in data else 2  # kernel default: vepa
-        mode = MACVLAN_MODES.get(mode_value, mode_value)
+        mode_value = nl.as_u32(data[IFLA_MACVLAN_MODE]) if IFLA_MACVLAN_MODE in data else MACVLAN_KERNEL_DEFAULT
+        mode = MACVLAN_MODE_NAMES.get(mode_value, mode_value)
         flags = nl.as_u16(data[IFLA_MACVLAN_FLAGS]) if IFLA_MACVLAN_FLAGS in data else 0
         options = {'mode': mode, 'nopromisc': bool(flags & MACVLAN_FLAG_NOPROMISC) if mode == 'passthru' else None,
                    'source_macs': None}
@@ -101,7 +109,7 @@ class Macvlan(LinkKind):
     def encode(self, options, current=None):
         attrs = []
         if options.get('mode') is not None:
-            attrs.append(nl.u32(IFLA_MACVLAN_MODE, MACVLAN_MODE_VALUES[options['mode']]))
+            attrs.append(nl.u32(IFLA_MACVLAN_MODE, MACVLAN_MODES[options['mode']]))
         if options.get('nopromisc') is not None:
             attrs.append(nl.u16(IFLA_MACVLAN_FLAGS, MACVLAN_FLAG_NOPROMISC if options['nopromisc'] else 0))
         if options.get('source_macs') is not None:
@@ -120,13 +128,9 @@ class Macvlan(LinkKind):
 
 # ---------------------------------------------------------------- ipvlan
 
-IPVLAN_MODES = {0: 'l2', 1: 'l3', 2: 'l3s'}
-IPVLAN_FLAGS = {0: 'bridge', 1: 'private', 2: 'vepa'}
+IPVLAN_MODE_NAMES = _names(IPVLAN_MODES)
+IPVLAN_FLAG_NAMES = _names(IPVLAN_FLAGS)
 IFLA_IPVLAN_MODE, IFLA_IPVLAN_FLAGS = 1, 2
-
-
-def _inverse(names):
-    return {name: value for value, name in names.items()}
 
 
 class Ipvlan(LinkKind):
@@ -136,26 +140,26 @@ class Ipvlan(LinkKind):
     port_kinds = ('ipvlan', 'ipvtap')
 
     def normalise(self, params):
-        return {'mode': params.get('mode') or 'l2', 'flag': params.get('flag') or 'bridge'}
+        return {'mode': params.get('mode') or DEFAULT_MODES['ipvlan'], 'flag': params.get('flag') or DEFAULT_IPVLAN_FLAG}
 
     def read(self, link):
         data = link['data']
         mode = nl.as_u16(data[IFLA_IPVLAN_MODE]) if IFLA_IPVLAN_MODE in data else 0
         flags = nl.as_u16(data[IFLA_IPVLAN_FLAGS]) if IFLA_IPVLAN_FLAGS in data else 0
-        return {'mode': IPVLAN_MODES.get(mode, mode), 'flag': IPVLAN_FLAGS.get(flags, flags)}
+        return {'mode': IPVLAN_MODE_NAMES.get(mode, mode), 'flag': IPVLAN_FLAG_NAMES.get(flags, flags)}
 
     def encode(self, options, current=None):
         attrs = []
         if options.get('mode') is not None:
-            attrs.append(nl.u16(IFLA_IPVLAN_MODE, _inverse(IPVLAN_MODES)[options['mode']]))
+            attrs.append(nl.u16(IFLA_IPVLAN_MODE, IPVLAN_MODES[options['mode']]))
         if options.get('flag') is not None:
-            attrs.append(nl.u16(IFLA_IPVLAN_FLAGS, _inverse(IPVLAN_FLAGS)[options['flag']]))
+            attrs.append(nl.u16(IFLA_IPVLAN_FLAGS, IPVLAN_FLAGS[options['flag']]))
         return attrs
 
 
 # ---------------------------------------------------------------- 802.1Q / 802.1ad vlan
 
-VLAN_PROTOCOLS = {0x8100: '802.1Q', 0x88a8: '802.1ad'}
+VLAN_PROTOCOL_NAMES = _names(VLAN_PROTOCOLS)
 VLAN_FLAGS = (('reorder_hdr', 0x1), ('gvrp', 0x2), ('loose_binding', 0x4), ('mvrp', 0x8))
 IFLA_VLAN_ID, IFLA_VLAN_FLAGS, IFLA_VLAN_EGRESS_QOS, IFLA_VLAN_INGRESS_QOS, IFLA_VLAN_PROTOCOL = 1, 2, 3, 4, 5
 IFLA_VLAN_QOS_MAPPING = 1
@@ -198,7 +202,7 @@ class Vlan(LinkKind):
         if vlan_id is None or not 1 <= vlan_id <= 4094:
             raise ValidationError("vlan_id %s is out of range: give an 802.1Q VLAN id from 1 to 4094 (0 and 4095 "
                                   "are reserved)" % vlan_id, 'vlan_id', vlan_id)
-        options = {'vlan_id': vlan_id, 'protocol': params.get('protocol') or '802.1Q'}
+        options = {'vlan_id': vlan_id, 'protocol': params.get('protocol') or DEFAULT_VLAN_PROTOCOL}
         for name, _bit in VLAN_FLAGS:
             options[name] = params.get(name)
         if options['reorder_hdr'] is None:
@@ -215,9 +219,9 @@ class Vlan(LinkKind):
     def read(self, link):
         data = link['data']
         flags = _VLAN_FLAGS.unpack(data[IFLA_VLAN_FLAGS][:8])[0] if IFLA_VLAN_FLAGS in data else 0
-        protocol = nl.as_be16(data[IFLA_VLAN_PROTOCOL]) if IFLA_VLAN_PROTOCOL in data else 0x8100
+        protocol = nl.as_be16(data[IFLA_VLAN_PROTOCOL]) if IFLA_VLAN_PROTOCOL in data else VLAN_PROTOCOLS['802.1Q']
         options = {'vlan_id': nl.as_u16(data[IFLA_VLAN_ID]) if IFLA_VLAN_ID in data else None,
-                   'protocol': VLAN_PROTOCOLS.get(protocol, hex(protocol))}
+                   'protocol': VLAN_PROTOCOL_NAMES.get(protocol, hex(protocol))}
         for name, bit in VLAN_FLAGS:
             options[name] = bool(flags & bit)
         for name, attr in (('ingress_qos_map', IFLA_VLAN_INGRESS_QOS), ('egress_qos_map', IFLA_VLAN_EGRESS_QOS)):
@@ -230,7 +234,7 @@ class Vlan(LinkKind):
         if options.get('vlan_id') is not None:
             attrs.append(nl.u16(IFLA_VLAN_ID, options['vlan_id']))
         if options.get('protocol') is not None:
-            attrs.append(nl.be16(IFLA_VLAN_PROTOCOL, _inverse(VLAN_PROTOCOLS)[options['protocol']]))
+            attrs.append(nl.be16(IFLA_VLAN_PROTOCOL, VLAN_PROTOCOLS[options['protocol']]))
         flags = mask = 0
         for name, bit in VLAN_FLAGS:
             if options.get(name) is not None:

@@ -9,8 +9,9 @@ import errno
 
 import pytest
 
-from ansible_collections.underlay.network.plugins.module_utils._links import drivers
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as nl
+from ansible_collections.underlay.network.plugins.module_utils._links import drivers
+
 
 RELEASE = '6.1.176'
 
@@ -261,7 +262,7 @@ def test_probe_parent_never_needs_a_module_load(tmp_path, loaded, kos, expected)
 # ---------------------------------------------------------------- probe bodies
 
 def test_create_body_of_a_macvlan_probe():
-    body = drivers.create_link_body('p2t', 'macvlan', 7, drivers.DRIVERS['macvlan'].info_data)
+    body = drivers.create_link_body('p2t', 'macvlan', 7, drivers.KERNEL_DRIVERS['macvlan'].info_data)
     link = nl.decode_link(body)
     assert (link['name'], link['kind'], link['link']) == ('p2t', 'macvlan', 7)
     assert nl.as_u32(link['data'][drivers.IFLA_MACVLAN_MODE]) == drivers.MACVLAN_MODE_BRIDGE

@@ -11,10 +11,11 @@ import struct
 import pytest
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import MACVLAN_MODES
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import (
-    KINDS, MACVLAN_MODE_VALUES, MACVLAN_MODES, LinkKind, Macvlan)
-
+    KINDS, MACVLAN_MODE_NAMES, LinkKind, Macvlan)
 from ansible_collections.underlay.network.tests.unit import fakes
+
 
 MACVLAN = Macvlan()
 
@@ -25,8 +26,8 @@ def test_registered_under_its_kind():
 
 
 def test_mode_tables_are_inverse():
-    assert MACVLAN_MODE_VALUES == {'private': 1, 'vepa': 2, 'bridge': 4, 'passthru': 8, 'source': 16}
-    assert {v: k for k, v in MACVLAN_MODE_VALUES.items()} == MACVLAN_MODES
+    assert MACVLAN_MODES == {'private': 1, 'vepa': 2, 'bridge': 4, 'passthru': 8, 'source': 16}  # enum macvlan_mode
+    assert {v: k for k, v in MACVLAN_MODES.items()} == MACVLAN_MODE_NAMES
 
 
 def test_base_kind_has_no_options():

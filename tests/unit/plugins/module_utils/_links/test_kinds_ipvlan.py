@@ -9,11 +9,12 @@ import struct
 
 import pytest
 
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import IPVLAN_FLAGS, IPVLAN_MODES
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import (
-    IPVLAN_FLAGS, IPVLAN_MODES, KINDS, Ipvlan)
-
+    IPVLAN_FLAG_NAMES, IPVLAN_MODE_NAMES, KINDS, Ipvlan)
 from ansible_collections.underlay.network.tests.unit import fakes
+
 
 IPVLAN = Ipvlan()
 MODES = [('l2', 0), ('l3', 1), ('l3s', 2)]  # enum ipvlan_mode (if_link.h)
@@ -37,8 +38,9 @@ def test_registered_under_its_kind():
 
 
 def test_tables_match_the_uapi_numbers():
-    assert IPVLAN_MODES == {value: name for name, value in MODES}
-    assert IPVLAN_FLAGS == {value: name for name, value in FLAGS}
+    assert IPVLAN_MODES == dict(MODES) and IPVLAN_FLAGS == dict(FLAGS)
+    assert IPVLAN_MODE_NAMES == {value: name for name, value in MODES}
+    assert IPVLAN_FLAG_NAMES == {value: name for name, value in FLAGS}
     assert fakes.IPVLAN_MODE_VALUES == dict(MODES) and fakes.IPVLAN_FLAG_VALUES == dict(FLAGS)
 
 

@@ -10,12 +10,13 @@ import struct
 
 import pytest
 
-from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import VLAN_PROTOCOLS
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import (
-    KINDS, VLAN_FLAGS, VLAN_PROTOCOLS, Vlan)
-
+    KINDS, VLAN_FLAGS, VLAN_PROTOCOL_NAMES, Vlan)
 from ansible_collections.underlay.network.tests.unit import fakes
+
 
 VLAN = Vlan()
 DEFAULTS = {'vlan_id': 10, 'protocol': '802.1Q', 'reorder_hdr': True, 'gvrp': False, 'mvrp': False,
@@ -60,7 +61,8 @@ def test_registered_under_its_kind():
 
 
 def test_tables_match_the_uapi_numbers():
-    assert VLAN_PROTOCOLS == {0x8100: '802.1Q', 0x88a8: '802.1ad'}
+    assert VLAN_PROTOCOLS == {'802.1Q': 0x8100, '802.1ad': 0x88a8}  # ETH_P_8021Q, ETH_P_8021AD
+    assert VLAN_PROTOCOL_NAMES == {0x8100: '802.1Q', 0x88a8: '802.1ad'}
     assert sorted(VLAN_FLAGS) == sorted(FLAG_BITS)
 
 
