@@ -5,8 +5,8 @@
 
 class ModuleDocFragment:
 
-    # The network definitions host_networks and underlay_networks take (module_utils/_networks.py
-    # NETWORK_OPTIONS is the argument spec each definition is validated with).
+    # The network definitions host_networks and underlay_networks take (module_utils/_networks/options.py
+    # NETWORK_OPTIONS is the argument spec each definition is validated with; a unit test compares the two).
     DOCUMENTATION = r'''
 options:
   networks:
@@ -98,6 +98,7 @@ options:
           - For ipvlan V(l2), V(l3) or V(l3s); by default (or with V(inherit)) the shim takes the mode of the
             parent's existing ipvlan ports, and V(null) is returned.
         type: str
+        choices: [bridge, vepa, private, passthru, source, l2, l3, l3s, inherit]
       metric:
         description: Metric of the route to O(networks[].ip_range) through the shim.
         type: int
@@ -116,9 +117,15 @@ options:
             exists already; an existing one fills in every field the definition leaves out (driver, parent,
             subnet, gateway, ip_range, mode, and shim_address from its aux address C(host)), and a field both
             give must agree.
-          - C(name) is the Docker network's name (default the network's O(networks[].name)); C(create=false)
-            only uses a network made elsewhere and fails when it is missing.
           - Docker takes one macvlan or ipvlan network per parent interface, so two Docker networks on one
             parent fail here; give each its own O(networks[].vlan_id).
         type: dict
+        suboptions:
+          name:
+            description: The Docker network's name; default the network's O(networks[].name).
+            type: str
+          create:
+            description: V(false) only uses a network made elsewhere, and fails when it is missing.
+            type: bool
+            default: true
 '''

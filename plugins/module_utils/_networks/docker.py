@@ -20,14 +20,14 @@ from urllib.parse import quote
 from ansible_collections.underlay.network.plugins.module_utils._common.change import report, step
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError, ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.fields import parse_network
-from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DOCKER_LABEL
-from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import DRIVERS, docker_name_of, one_per_parent_message
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
+    DEFAULT_DRIVER, DEFAULT_MODES, DOCKER_HOST, DOCKER_LABEL, DOCKER_MODES, NETWORK_DRIVERS)
+from ansible_collections.underlay.network.plugins.module_utils._networks.from_docker import (
+    docker_name_of, one_per_parent_message)
 
 
-DEFAULT_HOST = 'unix:///var/run/docker.sock'
+# the driver option that holds the mode (docker network create -o macvlan_mode=...)
 MODE_OPTION = {'macvlan': 'macvlan_mode', 'ipvlan': 'ipvlan_mode'}
-MODES = {'macvlan': ('bridge', 'vepa', 'private', 'passthru'), 'ipvlan': ('l2', 'l3', 'l3s')}
-DEFAULT_MODES = {'macvlan': 'bridge', 'ipvlan': 'l2'}
 # the settings a network is made of; Docker cannot change any of them on an existing network
 SETTINGS = ('driver', 'parent', 'subnets', 'mode')
 # one IPAM config of a network (Docker's --subnet, --gateway, --ip-range, --aux-address, once per subnet)
@@ -56,7 +56,7 @@ class _UnixHTTPConnection(http_client.HTTPConnection):
 
 def socket_path(docker_host):
     """`unix:///run/docker.sock` or a bare path -> the path; other schemes are refused with the fix."""
-    host = docker_host or DEFAULT_HOST
+    host = docker_host or DOCKER_HOST
     if host.startswith('unix://'):
         return host[len('unix://'):]
     if host.startswith('/'):
@@ -199,7 +199,7 @@ def _config_differences(have, want):
 def parent_users(networks, desired):
     """Other macvlan/ipvlan networks on the desired parent: Docker allows one network per parent interface."""
     return sorted(item['Name'] for item in networks
-                  if item.get('Driver') in DRIVERS and item.get('Name') != desired['name']
+                  if item.get('Driver') in NETWORK_DRIVERS and item.get('Name') != desired['name']
                   and (item.get('Options') or {}).get('parent') == desired['parent'])
 
 
@@ -214,16 +214,16 @@ def _ip(field, value):
 def _desired(params):
     """The desired settings; the single-subnet parameters are the one-subnet case of `subnets`."""
     desired = {key: params.get(key) for key in ('name', 'driver', 'parent', 'mode')}
-    desired['driver'] = desired['driver'] or 'macvlan'
+    desired['driver'] = desired['driver'] or DEFAULT_DRIVER
     given = params.get('subnets') or ([{key: params.get(key) for key in SUBNET_SETTINGS}]
                                       if any(params.get(key) for key in SUBNET_SETTINGS) else [])
     desired['subnets'] = [_desired_subnet(item, i if params.get('subnets') else None) for i, item in enumerate(given)]
-    if desired['driver'] not in DRIVERS:
+    if desired['driver'] not in NETWORK_DRIVERS:
         raise ValidationError("driver '%s' is not an underlay driver; use macvlan or ipvlan" % desired['driver'],
                               'driver', desired['driver'])
-    if desired['mode'] and desired['mode'] not in MODES[desired['driver']]:
+    if desired['mode'] and desired['mode'] not in DOCKER_MODES[desired['driver']]:
         raise ValidationError("mode '%s' is not a Docker %s mode; use one of %s" % (
-            desired['mode'], desired['driver'], ', '.join(MODES[desired['driver']])), 'mode', desired['mode'])
+            desired['mode'], desired['driver'], ', '.join(DOCKER_MODES[desired['driver']])), 'mode', desired['mode'])
     return desired
 
 

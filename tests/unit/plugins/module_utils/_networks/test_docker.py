@@ -11,9 +11,9 @@ import threading
 
 import pytest
 
+from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._networks.docker import (
     DockerClient, DockerError, create_body, network_view, reconcile_network, socket_path)
-from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 
 
 def inspect(name='mynet', parent='eth0', containers=None, **ipam):

@@ -8,8 +8,9 @@
 import pytest
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import (
-    FIELDS, NetworkError, default_shim_name, normalise_network, normalise_networks, shim_args)
+from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import normalise_networks, shim_args
+from ansible_collections.underlay.network.plugins.module_utils._networks.network import default_shim_name, normalise_network
+from ansible_collections.underlay.network.plugins.module_utils._networks.options import FIELDS, NetworkError
 
 
 def net(**extra):

@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import (
-    FIELDS, SUBNET_FIELDS, NetworkError, normalise_networks)
+from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import normalise_networks
+from ansible_collections.underlay.network.plugins.module_utils._networks.options import FIELDS, SUBNET_FIELDS, NetworkError
+
 
 # plausible values (so that many definitions get far into the checks) mixed with anything at all
 ADDRESSES = st.sampled_from(['198.18.240.1', '198.18.255.254', '198.18.248.10', '198.18.0.1', '2001:db8::1',
