@@ -22,6 +22,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+from typing import Callable
 
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
     IPVLAN_FLAGS, IPVLAN_MODES, KERNEL_MODULES, MACVLAN_MODES)
@@ -75,7 +76,8 @@ PARENT_DRIVERS = {
 class Feature:
     """A driver capability that came later than the driver itself."""
 
-    def __init__(self, name, driver, min_kernel, title, config, info_data, check=None):
+    def __init__(self, name: str, driver: str, min_kernel: str, title: str, config: str | None, info_data: tuple,
+                 check: Callable[[dict], bool] | None = None):
         self.name = name
         self.driver = driver
         self.min_kernel = min_kernel
@@ -101,7 +103,7 @@ MINIMUMS = {**{name: driver.min_kernel for name, driver in KERNEL_DRIVERS.items(
             **{name: feature.min_kernel for name, feature in FEATURES.items()}}
 
 
-def canonical(name):
+def canonical(name: str) -> str | None:
     """The driver's table name for what the user wrote ('vlan' -> '8021q'); None when unknown."""
     name = ALIASES.get(name, name)
     return name if name in KERNEL_DRIVERS else None
@@ -109,7 +111,7 @@ def canonical(name):
 
 # ---------------------------------------------------------------- versions
 
-def parse_version(release):
+def parse_version(release: str | None) -> tuple[int, int, int] | None:
     """'6.18.44-fc-v595' -> (6, 18, 44); '3.10.0-1160.el7.x86_64' -> (3, 10, 0); '4.9' -> (4, 9, 0)."""
     match = re.match(r'(\d+)(?:\.(\d+))?(?:\.(\d+))?', release or '')
     if not match:
@@ -117,11 +119,11 @@ def parse_version(release):
     return tuple(int(part or 0) for part in match.groups())
 
 
-def version_string(version):
+def version_string(version: tuple | None) -> str | None:
     return '.'.join(str(part) for part in version) if version else None
 
 
-def below(release, minimum):
+def below(release: str | None, minimum: str | None) -> bool:
     """True when kernel `release` is older than `minimum` (False when either is unknown)."""
     if minimum is None:
         return False
@@ -131,7 +133,7 @@ def below(release, minimum):
 
 # ---------------------------------------------------------------- files
 
-def module_key(name):
+def module_key(name: str) -> str:
     """Module names compare with '-' and '_' as the same character, as modprobe does."""
     return name.replace('-', '_')
 
@@ -142,13 +144,13 @@ _KO = re.compile(r'\.ko(\.xz|\.zst|\.gz)?$')
 class KernelFiles:
     """What /proc, /sys and /lib/modules say about modules; `root` lets the unit tests use a fake tree."""
 
-    def __init__(self, root='/', release=None):
+    def __init__(self, root: str = '/', release: str | None = None):
         self.root = root
         self.release = release or os.uname()[2]
         self._builtin = None
         self._files = None
 
-    def path(self, *parts):
+    def path(self, *parts: str) -> str:
         return os.path.join(self.root, *parts)
 
     def _read(self, *parts):
@@ -159,18 +161,18 @@ class KernelFiles:
             return None
 
     @property
-    def modules_dir(self):
+    def modules_dir(self) -> str:
         return self.path('lib', 'modules', self.release)
 
-    def module_support(self):
+    def module_support(self) -> bool:
         """The kernel was built with CONFIG_MODULES (it has /proc/modules)."""
         return os.path.exists(self.path('proc', 'modules'))
 
-    def modules_disabled(self):
+    def modules_disabled(self) -> bool:
         """kernel.modules_disabled=1: no module can be loaded any more until reboot."""
         return (self._read('proc', 'sys', 'kernel', 'modules_disabled') or '0').strip() == '1'
 
-    def loaded(self, module):
+    def loaded(self, module: str) -> bool:
         """A module is loaded (not built in): /sys/module/<m>/initstate or a /proc/modules line."""
         key = module_key(module)
         if os.path.exists(self.path('sys', 'module', key, 'initstate')):
@@ -178,7 +180,7 @@ class KernelFiles:
         listing = self._read('proc', 'modules') or ''
         return any(module_key(line.split(' ', 1)[0]) == key for line in listing.splitlines())
 
-    def builtin(self, module):
+    def builtin(self, module: str) -> bool:
         """Built into the kernel: listed in modules.builtin, or in /sys/module without initstate."""
         if self._builtin is None:
             listing = self._read('lib', 'modules', self.release, 'modules.builtin') or ''
@@ -190,7 +192,7 @@ class KernelFiles:
         directory = self.path('sys', 'module', key)
         return os.path.isdir(directory) and not os.path.exists(os.path.join(directory, 'initstate'))
 
-    def module_file(self, module):
+    def module_file(self, module: str) -> str | None:
         """Path of the module's .ko under /lib/modules/<release> (from modules.dep, else a walk), or None."""
         if self._files is None:
             self._files = {}
@@ -207,7 +209,7 @@ class KernelFiles:
         found = self._files.get(module_key(module))
         return os.path.join('/lib/modules', self.release, found) if found else None
 
-    def status(self, module):
+    def status(self, module: str) -> tuple[str | None, str]:
         """(status, detail): builtin/loaded/loadable from the files, or None when only a probe can tell."""
         if self.loaded(module):
             return LOADED, 'module %s is loaded' % module
@@ -228,13 +230,14 @@ class KernelFiles:
 class ProbeResult:
     """available: True (created), False (the kernel refused: `code`), None (not probed); detail says why."""
 
-    def __init__(self, available, detail, code=None):
+    def __init__(self, available: bool | None, detail: str, code: int | None = None):
         self.available = available
         self.detail = detail
         self.code = code
 
 
-def create_link_body(name, kind, parent_index=None, info_data=(), peer=None):
+def create_link_body(name: str, kind: str, parent_index: int | None = None, info_data: tuple = (),
+                     peer: str | None = None) -> bytes:
     """RTM_NEWLINK (create, exclusive) body of a probe link: `ip link add [link P] NAME type KIND ...`."""
     attrs = [nl.string(nl.IFLA_IFNAME, name)]
     if parent_index is not None:
@@ -249,7 +252,7 @@ def create_link_body(name, kind, parent_index=None, info_data=(), peer=None):
     return nl.ifinfo() + b''.join(attrs)
 
 
-def errname(code):
+def errname(code: int) -> str:
     """'EOPNOTSUPP' for 95 (Python's errno.errorcode says ENOTSUP, the same number on Linux)."""
     return 'EOPNOTSUPP' if code == errno.EOPNOTSUPP else errno.errorcode.get(code, str(code))
 
@@ -266,13 +269,13 @@ def _refusal(code, what, config):
 class Prober:
     """Creates links in one throwaway namespace; each probe on a parent of its own (ports are per parent)."""
 
-    def __init__(self, parent_driver):
+    def __init__(self, parent_driver: str | None):
         self.parent_driver = parent_driver  # 'veth' or 'dummy' or None (no parent possible without loading)
         self.netns = 'ul-probe-%d' % os.getpid()
         self._sock = None
         self._count = 0
 
-    def open(self):
+    def open(self) -> None:
         if self.netns in nl.list_namespaces():
             nl.remove_namespace(self.netns)  # left over from a killed run with this pid
         nl.create_namespace(self.netns)
@@ -282,7 +285,7 @@ class Prober:
             nl.remove_namespace(self.netns)
             raise
 
-    def close(self):
+    def close(self) -> None:
         try:
             if self._sock is not None:
                 self._sock.close()
@@ -310,7 +313,8 @@ class Prober:
             self._create(create_link_body(name, 'dummy'))
         return self._index(name)['index']
 
-    def probe(self, what, kind, info_data, needs_parent, config=None, check=None):
+    def probe(self, what: str, kind: str, info_data: tuple, needs_parent: bool, config: str | None = None,
+              check: Callable[[dict], bool] | None = None) -> ProbeResult:
         """Try to create `what` (a link of `kind` with `info_data`); a ProbeResult."""
         if needs_parent and self.parent_driver is None:
             return ProbeResult(None, 'not probed: no veth or dummy driver is available without loading a module, '
@@ -360,7 +364,8 @@ def _missing_message(driver, files, detail, probe, release):
         driver.name, release, driver.kind, evidence, why, '; ' + note if note else '', fix)
 
 
-def assess_driver(driver, files, probe_fn, release):
+def assess_driver(driver: Driver, files: KernelFiles, probe_fn: Callable[[Driver], ProbeResult] | None,
+                  release: str) -> dict:
     """One driver -> its report (dict). probe_fn(driver) -> ProbeResult, or None when probing is off."""
     status, detail = files.status(driver.module)
     probe = None
@@ -408,7 +413,8 @@ def assess_driver(driver, files, probe_fn, release):
     }
 
 
-def assess_feature(feature, driver_report, probe_fn, release):
+def assess_feature(feature: Feature, driver_report: dict, probe_fn: Callable[[Feature], ProbeResult] | None,
+                   release: str) -> dict:
     title = feature.title
     probe = None
     if probe_fn is not None and driver_report['available'] is True:
@@ -443,7 +449,7 @@ def assess_feature(feature, driver_report, probe_fn, release):
     }
 
 
-def requested(names):
+def requested(names: list[str]) -> list[str]:
     """User driver names -> canonical names, in order, without duplicates; raises ValueError on unknown ones."""
     result = []
     unknown = []
@@ -458,7 +464,7 @@ def requested(names):
     return result
 
 
-def parent_driver(files, prober_possible=True):
+def parent_driver(files: KernelFiles, prober_possible: bool = True) -> str | None:
     """Which driver makes the probe's parent without loading a module: 'veth', 'dummy' or None."""
     if not prober_possible:
         return None
@@ -469,7 +475,7 @@ def parent_driver(files, prober_possible=True):
     return None
 
 
-def assess(names, features, files, probe=None):
+def assess(names: list[str], features: list[str], files: KernelFiles, probe=None) -> dict:
     """The whole report. `probe` is a Prober-like object with probe(...), or None for files only."""
     release = files.release
     drivers = requested(names)
@@ -513,14 +519,15 @@ def assess(names, features, files, probe=None):
 class NoProbe:
     """Stands in for a Prober that could not start: every probe says why."""
 
-    def __init__(self, reason):
+    def __init__(self, reason: str):
         self.reason = reason
 
-    def probe(self, what, kind, info_data, needs_parent, config=None, check=None):
+    def probe(self, what: str, kind: str, info_data: tuple, needs_parent: bool, config: str | None = None,
+              check: Callable[[dict], bool] | None = None) -> ProbeResult:
         return ProbeResult(None, 'not probed: %s' % self.reason)
 
 
-def gather(names, features, probe=True, root='/', release=None):
+def gather(names: list[str], features: list[str], probe: bool = True, root: str = '/', release: str | None = None) -> dict:
     """assess() against the running kernel, probing in a throwaway namespace when `probe`."""
     files = KernelFiles(root, release)
     if not probe:

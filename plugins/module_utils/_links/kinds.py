@@ -20,7 +20,7 @@ from ansible_collections.underlay.network.plugins.module_utils._common.vocabular
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as nl
 
 
-def _names(numbers):
+def _names(numbers: dict) -> dict:
     """A vocabulary table read backwards: the kernel's number -> our name."""
     return {value: name for name, value in numbers.items()}
 
@@ -28,35 +28,35 @@ def _names(numbers):
 class LinkKind:
     """Base: a kind with no options of its own."""
 
-    kind = None
+    kind: str | None = None
     options = ()  # names of the kind-specific options, in diff order
     port_options = ()  # options the kernel keeps per parent, shared by every sibling of this kind
     port_kinds = ()  # link kinds that share one port object on a parent (a driver family)
 
-    def duplicate(self, desired, existing):
+    def duplicate(self, desired: dict, existing: dict) -> bool:
         """True when `existing` (options of another link on the same parent) is the same thing as `desired`."""
         return False
 
-    def default_name(self, params):
+    def default_name(self, params: dict) -> str | None:
         """The link name when the user gives none (None: the name is required)."""
         return None
 
-    def normalise(self, params):
+    def normalise(self, params: dict) -> dict:
         """Module params -> dict of kind options with defaults explicit (raises ValidationError)."""
         return {}
 
-    def read(self, link):
+    def read(self, link: dict) -> dict:
         """A decoded kernel link -> dict of kind options as the kernel has them."""
         return {}
 
-    def encode(self, options, current=None):
+    def encode(self, options: dict, current: dict | None = None) -> list[bytes]:
         """Kind options (all, or only the changed ones) -> IFLA_INFO_DATA attributes (bytes).
 
         `current` is what the kernel has (for options whose change must also clear old values).
         """
         return []
 
-    def fixed_changes(self, current, desired):
+    def fixed_changes(self, current: dict, desired: dict) -> list[tuple[str, str]]:
         """[(option, why)] for differences the kernel cannot apply in place."""
         return []
 
@@ -76,7 +76,7 @@ class Macvlan(LinkKind):
     port_kinds = ('macvlan', 'macvtap')
     options = ('mode', 'nopromisc', 'source_macs')
 
-    def normalise(self, params):
+    def normalise(self, params: dict) -> dict:
         mode = params.get('mode') or DEFAULT_MODES['macvlan']
         nopromisc = params.get('nopromisc')
         source_macs = params.get('source_macs')
@@ -94,7 +94,7 @@ class Macvlan(LinkKind):
             'source_macs': source_macs,
         }
 
-    def read(self, link):
+    def read(self, link: dict) -> dict:
         data = link['data']
         mode_value = nl.as_u32(data[IFLA_MACVLAN_MODE]) if IFLA_MACVLAN_MODE in data else MACVLAN_KERNEL_DEFAULT
         mode = MACVLAN_MODE_NAMES.get(mode_value, mode_value)
@@ -106,7 +106,7 @@ class Macvlan(LinkKind):
             options['source_macs'] = tuple(sorted(nl.as_mac(mac) for mac in entries.get(('list', IFLA_MACVLAN_MACADDR), [])))
         return options
 
-    def encode(self, options, current=None):
+    def encode(self, options: dict, current: dict | None = None) -> list[bytes]:
         attrs = []
         if options.get('mode') is not None:
             attrs.append(nl.u32(IFLA_MACVLAN_MODE, MACVLAN_MODES[options['mode']]))
@@ -118,7 +118,7 @@ class Macvlan(LinkKind):
                                    *[nl.mac(IFLA_MACVLAN_MACADDR, mac) for mac in options['source_macs']]))
         return attrs
 
-    def fixed_changes(self, current, desired):
+    def fixed_changes(self, current: dict, desired: dict) -> list[tuple[str, str]]:
         # The kernel refuses to switch a macvlan into or out of passthru (it owns the whole parent).
         if (current['mode'] == 'passthru') != (desired['mode'] == 'passthru'):
             return [('mode', "a macvlan cannot switch between passthru and other modes in place "
@@ -139,16 +139,16 @@ class Ipvlan(LinkKind):
     port_options = ('mode', 'flag')  # ipvlan mode and flags live on the parent's port, not the link
     port_kinds = ('ipvlan', 'ipvtap')
 
-    def normalise(self, params):
+    def normalise(self, params: dict) -> dict:
         return {'mode': params.get('mode') or DEFAULT_MODES['ipvlan'], 'flag': params.get('flag') or DEFAULT_IPVLAN_FLAG}
 
-    def read(self, link):
+    def read(self, link: dict) -> dict:
         data = link['data']
         mode = nl.as_u16(data[IFLA_IPVLAN_MODE]) if IFLA_IPVLAN_MODE in data else 0
         flags = nl.as_u16(data[IFLA_IPVLAN_FLAGS]) if IFLA_IPVLAN_FLAGS in data else 0
         return {'mode': IPVLAN_MODE_NAMES.get(mode, mode), 'flag': IPVLAN_FLAG_NAMES.get(flags, flags)}
 
-    def encode(self, options, current=None):
+    def encode(self, options: dict, current: dict | None = None) -> list[bytes]:
         attrs = []
         if options.get('mode') is not None:
             attrs.append(nl.u16(IFLA_IPVLAN_MODE, IPVLAN_MODES[options['mode']]))
@@ -192,12 +192,12 @@ class Vlan(LinkKind):
     options = ('vlan_id', 'protocol', 'reorder_hdr', 'gvrp', 'mvrp', 'loose_binding',
                'ingress_qos_map', 'egress_qos_map')
 
-    def default_name(self, params):
+    def default_name(self, params: dict) -> str | None:
         if params.get('parent') and params.get('vlan_id') is not None:
             return '%s.%s' % (params['parent'], params['vlan_id'])
         return None
 
-    def normalise(self, params):
+    def normalise(self, params: dict) -> dict:
         vlan_id = params.get('vlan_id')
         if vlan_id is None or not 1 <= vlan_id <= 4094:
             raise ValidationError("vlan_id %s is out of range: give an 802.1Q VLAN id from 1 to 4094 (0 and 4095 "
@@ -216,7 +216,7 @@ class Vlan(LinkKind):
                                              range(0, 2 ** 32), range(0, 8))
         return options
 
-    def read(self, link):
+    def read(self, link: dict) -> dict:
         data = link['data']
         flags = _VLAN_FLAGS.unpack(data[IFLA_VLAN_FLAGS][:8])[0] if IFLA_VLAN_FLAGS in data else 0
         protocol = nl.as_be16(data[IFLA_VLAN_PROTOCOL]) if IFLA_VLAN_PROTOCOL in data else VLAN_PROTOCOLS['802.1Q']
@@ -229,7 +229,7 @@ class Vlan(LinkKind):
             options[name] = tuple(sorted(_QOS_MAPPING.unpack(entry[:8]) for entry in entries if _QOS_MAPPING.unpack(entry[:8])[1]))
         return options
 
-    def encode(self, options, current=None):
+    def encode(self, options: dict, current: dict | None = None) -> list[bytes]:
         attrs = []
         if options.get('vlan_id') is not None:
             attrs.append(nl.u16(IFLA_VLAN_ID, options['vlan_id']))
@@ -254,11 +254,11 @@ class Vlan(LinkKind):
                 attrs.append(nl.nested(attr, *entries))
         return attrs
 
-    def duplicate(self, desired, existing):
+    def duplicate(self, desired: dict, existing: dict) -> bool:
         # a parent carries each (id, protocol) once
         return (desired['vlan_id'], desired['protocol']) == (existing['vlan_id'], existing['protocol'])
 
-    def fixed_changes(self, current, desired):
+    def fixed_changes(self, current: dict, desired: dict) -> list[tuple[str, str]]:
         # The kernel accepts a new id or protocol on an existing vlan link and silently ignores it.
         return [(name, "the kernel cannot change the %s of a vlan link in place (%s -> %s)"
                  % (name.replace('_', ' '), current[name], desired[name]))

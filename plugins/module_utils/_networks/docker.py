@@ -37,7 +37,7 @@ SUBNET_SETTINGS = ('subnet', 'gateway', 'ip_range', 'aux_addresses')
 class DockerError(UnderlayError):
     """The Docker engine refused or could not be reached: the message says what to do; `code` is the HTTP status."""
 
-    def __init__(self, message, code=None, field=None, value=None):
+    def __init__(self, message: str, code: int | None = None, field: str | None = None, value=None):
         super().__init__(message, field=field, value=value)
         self.code = code
 
@@ -54,7 +54,7 @@ class _UnixHTTPConnection(http_client.HTTPConnection):
         self.sock = sock
 
 
-def socket_path(docker_host):
+def socket_path(docker_host: str | None) -> str:
     """`unix:///run/docker.sock` or a bare path -> the path; other schemes are refused with the fix."""
     host = docker_host or DOCKER_HOST
     if host.startswith('unix://'):
@@ -69,11 +69,11 @@ def socket_path(docker_host):
 class DockerClient:
     """The few Engine API calls the collection makes."""
 
-    def __init__(self, docker_host=None, timeout=30):
+    def __init__(self, docker_host: str | None = None, timeout: float = 30):
         self.path = socket_path(docker_host)
         self.timeout = timeout
 
-    def request(self, method, path, body=None):
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, object]:
         """(HTTP status, decoded JSON or None); DockerError when the engine cannot be reached."""
         conn = _UnixHTTPConnection(self.path, self.timeout)
         try:
@@ -99,7 +99,7 @@ class DockerClient:
             raise DockerError('Docker refused to %s: %s' % (doing, message), code=status)
         return answer
 
-    def network(self, name):
+    def network(self, name: str) -> dict | None:
         """The network called `name` (not an id prefix, which the engine would also match), or None."""
         status, answer = self.request('GET', '/networks/%s' % quote(name, safe=''))
         if status == 404:
@@ -107,15 +107,15 @@ class DockerClient:
         answer = self._checked(status, answer, "read network '%s'" % name)
         return answer if answer.get('Name') == name else None
 
-    def networks(self):
+    def networks(self) -> list[dict]:
         status, answer = self.request('GET', '/networks')
         return self._checked(status, answer, 'list networks')
 
-    def create_network(self, body):
+    def create_network(self, body: dict) -> dict:
         status, answer = self.request('POST', '/networks/create', body)
         return self._checked(status, answer, "create network '%s'" % body['Name'])
 
-    def remove_network(self, network_id, name):
+    def remove_network(self, network_id: str, name: str) -> None:
         status, answer = self.request('DELETE', '/networks/%s' % quote(network_id, safe=''))
         if status != 404:
             self._checked(status, answer, "remove network '%s'" % name)
@@ -126,7 +126,7 @@ def _config_view(config):
             'ip_range': config.get('IPRange') or None, 'aux_addresses': dict(config.get('AuxiliaryAddresses') or {})}
 
 
-def network_view(raw):
+def network_view(raw: dict) -> dict:
     """A Docker network (inspect JSON) in the collection's terms: the SETTINGS plus name, id and containers."""
     configs = [_config_view(config) for config in (raw.get('IPAM') or {}).get('Config') or []]
     options = raw.get('Options') or {}
@@ -144,7 +144,7 @@ def network_view(raw):
     }
 
 
-def create_body(desired):
+def create_body(desired: dict) -> dict:
     """The POST /networks/create body for the desired settings (IPv6 enabled when a subnet is IPv6)."""
     configs = []
     for item in desired['subnets']:
@@ -162,7 +162,7 @@ def create_body(desired):
             'Labels': {DOCKER_LABEL: 'true'}}
 
 
-def differences(view, desired):
+def differences(view: dict, desired: dict) -> list[tuple]:
     """[(setting, docker's value, desired value)] for the settings the desired state names."""
     found = []
     for key in SETTINGS:
@@ -196,7 +196,7 @@ def _config_differences(have, want):
     return found
 
 
-def parent_users(networks, desired):
+def parent_users(networks: list[dict], desired: dict) -> list[str]:
     """Other macvlan/ipvlan networks on the desired parent: Docker allows one network per parent interface."""
     return sorted(item['Name'] for item in networks
                   if item.get('Driver') in NETWORK_DRIVERS and item.get('Name') != desired['name']
@@ -250,7 +250,7 @@ def _refuse_changes(view, found, recreate):
                               found[0][0], found[0][2])
 
 
-def reconcile_network(client, params, check_mode=False):
+def reconcile_network(client: DockerClient, params: dict, check_mode: bool = False) -> dict:
     """Make Docker network params['name'] present (created, or read when it exists) or absent."""
     desired = _desired(params)
     raw = client.network(desired['name'])
@@ -303,7 +303,8 @@ def _result(changes, before, after):
     return report(changes, shown(before), shown(after), network=after)
 
 
-def docker_views(raw_networks, docker_host, client=None):
+def docker_views(raw_networks, docker_host: str | None,
+                 client: DockerClient | None = None) -> tuple[dict, DockerClient | None]:
     """Each declared Docker network as Docker has it (None when missing); no Docker call without one."""
     names = sorted({name for name in (docker_name_of(raw) for raw in raw_networks or []) if name})
     if not names:
