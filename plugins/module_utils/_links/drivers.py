@@ -185,7 +185,7 @@ class KernelFiles:
         if self._builtin is None:
             listing = self._read('lib', 'modules', self.release, 'modules.builtin') or ''
             self._builtin = {module_key(_KO.sub('', os.path.basename(line.strip())))
-                                for line in listing.splitlines() if line.strip()}
+                             for line in listing.splitlines() if line.strip()}
         key = module_key(module)
         if key in self._builtin:
             return True
@@ -492,10 +492,10 @@ def assess(names: list[str], features: list[str], files: KernelFiles, probe=None
                            feature.check)
 
     reports = {name: assess_driver(KERNEL_DRIVERS[name], files, probe_driver if probe else None, release)
-                   for name in drivers}
+               for name in drivers}
     feature_reports = {name: assess_feature(FEATURES[name], reports[FEATURES[name].driver],
-                                                 probe_feature if probe else None, release)
-                           for name in features}
+                                            probe_feature if probe else None, release)
+                       for name in features}
     problems = [reports[name]['message'] for name in drivers if reports[name]['message']]
     problems += [feature_reports[name]['message'] for name in features if feature_reports[name]['message']]
     return {

@@ -233,7 +233,7 @@ def _desired_subnet(item, index):
     subnet['ip_range'] = str(parse_network(where + 'ip_range', item['ip_range'])) if item.get('ip_range') else None
     subnet['gateway'] = _ip(where + 'gateway', item['gateway']) if item.get('gateway') else None
     subnet['aux_addresses'] = {name: _ip('%saux_addresses.%s' % (where, name), ip)
-                                   for name, ip in (item.get('aux_addresses') or {}).items()}
+                               for name, ip in (item.get('aux_addresses') or {}).items()}
     return subnet
 
 
