@@ -42,8 +42,8 @@ def test_lab_fleet_check_mode_builds_verifies_is_idempotent_and_tears_down(lab):
 
     first = ansible_playbook('../../../lab/lab.yml', *prefix)
     assert first.returncode == 0, first.stdout + first.stderr
-    for cell in ('%s: h1-c1=ok, h1-c2=ok, h2-c1=ok' % h1, 'h2-c1=ok, h2-c2=ok, h3-c1=ok', 'h1-c1->h2-c1 ok',
-                 'h3-c2->h1-c2 ok'):
+    for cell in ('%s: h1-c1=ok, h1-c2=ok, h2-c1=ok' % h1, 'h2-c1=ok, h2-c2=ok, h3-c1=ok',
+                 'h1-c1: h2-c1=ok, h2-c2=ok, h3-c1=ok, h3-c2=ok', 'h3-c2: h1-c1=ok, h1-c2=ok, h2-c1=ok, h2-c2=ok'):
         assert cell in first.stdout, first.stdout
     assert 'lab-shim@eth0' in host_links(h1)
 

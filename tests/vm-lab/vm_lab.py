@@ -29,7 +29,9 @@ import time
 from pathlib import Path
 
 import image
-import layout
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lab"))
+import layout  # noqa: E402  (lab/layout.py: the one layout of the built-in lab and this one)
 
 MGMT_PREFIX = "198.19.254"
 MGMT_GATEWAY = f"{MGMT_PREFIX}.254"
@@ -432,7 +434,7 @@ def main(argv):
         elif command == "down" and not args:
             lab.down()
         elif command == "layout" and len(args) == 1:
-            print(json.dumps(layout.layout(lab.name, [g.number for g in lab.guests], args[0])))
+            print(json.dumps(layout.vm_lab_guests(lab.name, args[0], [(g.number, g.name) for g in lab.guests])))
         elif command == "image" and not args:
             built = image.ensure_image()
             print(built.directory)
