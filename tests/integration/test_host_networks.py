@@ -5,8 +5,9 @@
 byte for byte when a step fails.
 
 The scene: one host namespace with one veth parent per network (p<i>, its peer q<i> keeps the carrier
-up) and one container namespace per network whose eth0 is a bridge-mode macvlan child of p<i>, with
-198.18.(100+i).10/24 and 2001:db8:<i>::10/64.
+up, the host's own addresses 198.18.(100+i).45/24 and 2001:db8:<i>::1:45/64 on it) and one container
+namespace per network whose eth0 is a bridge-mode macvlan child of p<i>, with 198.18.(100+i).10/24 and
+2001:db8:<i>::10/64.
 """
 import fcntl
 import json
@@ -37,7 +38,9 @@ def scene(lab, count):
     for i in range(1, count + 1):
         container = lab.add_ns('c%d' % i)
         script.append('ip -n {h} link add p{i} type veth peer name q{i} && ip -n {h} link set p{i} up && '
-                      'ip -n {h} link set q{i} up && ip -n {h} link add link p{i} name x{i} type macvlan mode bridge && '
+                      'ip -n {h} link set q{i} up && ip -n {h} addr add 198.18.{o}.45/24 dev p{i} && '
+                      'ip -n {h} addr add 2001:db8:{x}::1:45/64 dev p{i} nodad && '
+                      'ip -n {h} link add link p{i} name x{i} type macvlan mode bridge && '
                       'ip -n {h} link set x{i} netns {c} && ip -n {c} link set x{i} name eth0 && '
                       'ip -n {c} link set eth0 up && ip -n {c} addr add 198.18.{o}.10/24 dev eth0 && '
                       'ip -n {c} addr add 2001:db8:{x}::10/64 dev eth0 nodad'.format(
@@ -69,6 +72,19 @@ def reaches_everything(lab, host, count):
     return pings
 
 
+def reaches_the_host(lab, count, last=45):
+    """Does each container reach the host's own addresses on its parent (not the shim's), over IPv4 and IPv6?"""
+    pings = []
+    for i in range(1, count + 1):
+        container = lab.ns('c%d' % i)
+        pings += [lab.ping(container, '198.18.%d.%d' % (100 + i, last)), lab.ping(container, '2001:db8:%x::1:%d' % (i, last))]
+    return pings
+
+
+def ipv6_setting(host, link, name):
+    return sh('ip netns exec %s cat /proc/sys/net/ipv6/conf/%s/%s' % (host, link, name)).strip()
+
+
 def test_twenty_dual_stack_networks_converge_reach_and_reapply_changes_nothing(lab):
     host = scene(lab, 20)
     networks = [network(i) for i in range(1, 21)]
@@ -88,6 +104,12 @@ def test_twenty_dual_stack_networks_converge_reach_and_reapply_changes_nothing(l
     assert all(item['reachable'] for item in made['verify']) and len(made['verify']) == 40
     assert made['networks'][4]['addresses'] == ['198.18.105.254/32', '2001:db8:5::1:1/128']
     assert all(reaches_everything(lab, host, 20)), 'host <-> container, IPv4 and IPv6, in every network'
+    assert all(reaches_the_host(lab, 20)), "every container reaches the host's main IPv4 and IPv6 address"
+    proxies = sh('ip -n %s -6 neigh show proxy' % host)
+    assert all('2001:db8:%x::1:45 dev n%d-shim proxy' % (i, i) in proxies for i in range(1, 21)), proxies
+    assert ipv6_setting(host, 'n7-shim', 'proxy_ndp') == '1' and ipv6_setting(host, 'n7-shim', 'forwarding') == '1'
+    assert ipv6_setting(host, 'all', 'forwarding') == '0' and ipv6_setting(host, 'p7', 'forwarding') == '0', \
+        'only the shim forwards: the host stays a host'
     shim = lab.link(host, 'n7-shim')
     assert shim['ifalias'] == 'underlay.network' and shim['linkinfo']['info_data']['mode'] == 'bridge'
     assert '198.18.107.0/28 dev n7-shim proto 209 scope link' in sh('ip -n %s route' % host)
@@ -98,10 +120,20 @@ def test_twenty_dual_stack_networks_converge_reach_and_reapply_changes_nothing(l
     assert again['rc'] == 0 and again['changed'] is False and again['changes'] == [], again
     assert host_state(host) == settled, 'an unchanged re-apply must not touch the kernel'
 
+    # an address the parent gains later is answered for after the next run
+    sh('ip -n %s addr add 2001:db8:3::1:46/64 dev p3 nodad' % host)
+    assert not lab.ping(lab.ns('c3'), '2001:db8:3::1:46')
+    later = converge(host, networks, sysctls={'net.ipv4.ip_forward': 1})
+    assert later['rc'] == 0 and [(c['action'], c['name'], c.get('after')) for c in later['changes']] == [
+        ('add proxy', 'n3-shim', '2001:db8:3::1:46')], later['changes']
+    assert lab.ping(lab.ns('c3'), '2001:db8:3::1:46')
+
     gone = converge(host, networks, state='absent')
     assert gone['rc'] == 0 and sorted(gone['removed']) == sorted('n%d-shim' % i for i in range(1, 21)), gone
     assert not any(reaches_everything(lab, host, 3))
     assert 'proto 209' not in sh('ip -n {h} route; ip -n {h} -6 route'.format(h=host))
+    assert sh('ip -n %s -6 neigh show proxy' % host).strip() == '', 'every proxy entry went with its shim'
+    assert not any(reaches_the_host(lab, 3)[1::2]), 'IPv6 to the host is back to the famous catch'
 
 
 def _earlier_state(lab, count):
@@ -281,3 +313,35 @@ def test_vlan_sub_interfaces_and_an_ipvlan_shim_in_one_transaction(lab):
     gone = converge(host, networks, state='absent')
     assert gone['rc'] == 0 and sorted(gone['removed']) == ['p1.10', 'p1.20'], gone
     assert host_state(host) == pristine
+
+
+@pytest.mark.kernel('ipvlan')
+@pytest.mark.parametrize('mode', ['l2', 'l3'])
+def test_ipvlan_containers_reach_the_hosts_own_addresses_over_both_families(lab, mode):
+    """ipvlan shims, dual stack: in l2 the containers find the host's main IPv6 address through the shim's
+    proxy entries (neighbour discovery); an l3 port has no neighbour discovery, its packets for the host's
+    address are routed to the host, so an l3 shim needs none."""
+    host = lab.add_ns('host')
+    lab.veth(host, 'p1', 'q1')
+    sh('ip -n {h} addr add 198.18.61.45/24 dev p1 && ip -n {h} addr add 2001:db8:61::1:45/64 dev p1 nodad'.format(h=host))
+    container = lab.add_ns('c1')
+    sh('ip -n {h} link add link p1 name k1 type ipvlan mode {m} && ip -n {h} link set k1 netns {c} && '
+       'ip -n {c} link set k1 up && ip -n {c} addr add 198.18.61.10/24 dev k1 && '
+       'ip -n {c} addr add 2001:db8:61::10/64 dev k1 nodad'.format(h=host, m=mode, c=container))
+    net = dict(name='v1', driver='ipvlan', parent='p1', mode=mode, subnets=[
+        dict(subnet='198.18.61.0/24', ip_range='198.18.61.0/28', shim_address='198.18.61.254'),
+        dict(subnet='2001:db8:61::/64', ip_range='2001:db8:61::/120', shim_address='2001:db8:61::1:1')],
+        verify_targets=['198.18.61.10', '2001:db8:61::10'])
+    made = converge(host, [net])
+    assert made['rc'] == 0 and made['created'] == ['v1-shim'], made
+    proxies = sh('ip -n %s -6 neigh show proxy' % host)
+    if mode == 'l2':
+        assert '2001:db8:61::1:45 dev v1-shim proxy' in proxies and ipv6_setting(host, 'v1-shim', 'proxy_ndp') == '1'
+    else:
+        assert proxies.strip() == '' and ipv6_setting(host, 'v1-shim', 'proxy_ndp') == '0'
+    assert lab.ping(host, '198.18.61.10') and lab.ping(host, '2001:db8:61::10')
+    assert lab.ping(container, '198.18.61.45') and lab.ping(container, '2001:db8:61::1:45'), \
+        "the container reaches the host's main address over both families"
+    assert converge(host, [net])['changed'] is False
+    gone = converge(host, [net], state='absent')
+    assert gone['rc'] == 0 and sh('ip -n %s -6 neigh show proxy' % host).strip() == ''

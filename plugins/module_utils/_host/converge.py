@@ -71,7 +71,7 @@ class HostNetworks:
 
     def converge(self):
         with NamespaceLock(self.netns, self.params.get('lock_timeout') or 120, _holder()):
-            with Transaction(check_mode=self.check_mode, namespaces=[self.netns], routes=True) as tx:
+            with Transaction(check_mode=self.check_mode, namespaces=[self.netns], routes=True, proxies=True) as tx:
                 if self.netns in tx.missing and self.state == 'present' and not self.check_mode:
                     raise ValidationError("netns: namespace '%s' does not exist; create it first "
                                           "(underlay.network.netns), or leave netns out for the namespace the task "

@@ -69,6 +69,12 @@ def controller_addresses(given=None):
     return []
 
 
+# shim modes whose containers find the host by neighbour discovery (an ipvlan l3 port has none: its packets
+# for the host's address are routed to it); the per-interface settings proxy NDP needs on the shim
+ANSWERS_FOR_HOST = ('bridge', 'vepa', 'l2')
+PROXY_NDP_SETTINGS = {'proxy_ndp': 1, 'forwarding': 1}
+
+
 class ShimSpec:
     """Validated shim parameters: those of host_shim, or `addresses` (one per subnet) from host_networks."""
 
@@ -106,6 +112,14 @@ class ShimSpec:
         spec.routes = normalise_routes([str(network) for network in self.routes], self.metric)
         spec.alias = OWNER_MARK
         spec.nodad = True  # the host address is usable when the task returns
+        if any(address.version == 6 for address in self.addresses) and spec.options['mode'] in ANSWERS_FOR_HOST:
+            # IPv6 neighbour discovery answers only for the interface's own addresses (ARP answers for any), so
+            # a container's solicitation for the host's address on the parent reaches the shim and dies there:
+            # the shim answers for them as a proxy, which the kernel does on an interface that forwards
+            spec.ipv6_conf = dict(PROXY_NDP_SETTINGS)
+            parent = snapshot.links.get(self.parent)
+            spec.proxies = tuple(str(ipaddress.ip_interface(text).ip) for text in
+                                 (snapshot.addresses_of(parent) if parent else ()) if ':' in text)
         return spec
 
     def _mode(self, snapshot):
@@ -159,7 +173,7 @@ class ShimSpec:
 def reconcile_shim(params, check_mode=False):
     """The host_shim module: one shim, planned and applied as one transaction."""
     shim = ShimSpec(params)
-    with Transaction(check_mode=check_mode, namespaces=[shim.netns], routes=True) as tx:
+    with Transaction(check_mode=check_mode, namespaces=[shim.netns], routes=True, proxies=True) as tx:
         snapshot = tx.before.get(shim.netns) or Snapshot(shim.netns, [], [], routes=[])
         shim.check_safety(snapshot)
         tx.plan([shim.link_spec(snapshot)])

@@ -46,6 +46,7 @@ NLMSG_ERROR, NLMSG_DONE = 2, 3
 RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK = 16, 17, 18
 RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR = 20, 21, 22
 RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE = 24, 25, 26
+RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH = 28, 29, 30
 RTM_GETNSID = 90
 NETNSA_NSID, NETNSA_FD = 1, 3
 NLM_F_REQUEST, NLM_F_MULTI, NLM_F_ACK = 0x1, 0x2, 0x4
@@ -56,6 +57,9 @@ NLA_TYPE_MASK = 0x3fff
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK = 1, 3, 4, 5
 IFLA_MASTER, IFLA_OPERSTATE, IFLA_LINKINFO, IFLA_IFALIAS = 10, 16, 18, 20
 IFLA_PROMISCUITY, IFLA_NET_NS_FD, IFLA_EXT_MASK, IFLA_LINK_NETNSID = 30, 28, 29, 37
+IFLA_AF_SPEC, IFLA_INET6_CONF = 26, 2
+# indexes into IFLA_INET6_CONF, the interface's net.ipv6.conf.<if>.* values (enum in linux/ipv6.h)
+IPV6_CONF_INDEX = {'forwarding': 0, 'proxy_ndp': 22}
 VETH_INFO_PEER = 1
 IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
 RTEXT_FILTER_SKIP_STATS = 1 << 3
@@ -64,12 +68,15 @@ RTPROT_UNDERLAY = 209
 IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS = 1, 2, 8
 IFA_F_NODAD, IFA_F_TENTATIVE = 0x02, 0x40
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_TABLE = 1, 4, 5, 6, 7, 15
+NDA_DST = 1
+NTF_PROXY, NUD_PERMANENT = 0x08, 0x80
 
 _HEADER = struct.Struct('=IHHII')      # nlmsghdr: length, type, flags, seq, pid
 _IFINFO = struct.Struct('=BxHiII')     # ifinfomsg: family, type, index, flags, change
 IFINFOMSG_SIZE = _IFINFO.size
 _IFADDR = struct.Struct('=BBBBI')      # ifaddrmsg: family, prefixlen, flags, scope, index
 _RTMSG = struct.Struct('=BBBBBBBBI')   # rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags
+_NDMSG = struct.Struct('=BxxxiHBB')    # ndmsg: family, ifindex, state, flags, type
 _ATTR = struct.Struct('=HH')
 WINDOW = 64  # requests in flight before reading acks: keeps the ack queue far from overflowing
 
@@ -194,6 +201,7 @@ def _optional(attrs, kind, convert):
 
 
 _LINK_ATTRS = frozenset((IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_OPERSTATE, IFLA_LINKINFO,
+                         IFLA_AF_SPEC,
                          IFLA_IFALIAS, IFLA_LINK_NETNSID))
 
 
@@ -218,6 +226,7 @@ def decode_link(payload: bytes) -> dict:
         'master': _optional(attrs, IFLA_MASTER, as_u32),
         'operstate': _optional(attrs, IFLA_OPERSTATE, as_u8),
         'alias': _optional(attrs, IFLA_IFALIAS, as_string) or None,
+        'af_spec': attrs.get(IFLA_AF_SPEC),  # per-family settings, decoded only when asked (ipv6_conf)
         'data': data,
     }
 
@@ -257,6 +266,28 @@ def decode_route(payload: bytes) -> dict:
         'oif': _optional(attrs, RTA_OIF, as_u32),
         'priority': _optional(attrs, RTA_PRIORITY, as_u32) or 0,
     }
+
+
+def ipv6_conf(link: dict, names) -> dict:
+    """{name: value} of the link's net.ipv6.conf.<if>.* settings named (IFLA_AF_SPEC, AF_INET6, IFLA_INET6_CONF);
+    None for each when the link carries no IPv6 settings (IPv6 disabled on it)."""
+    values = dict.fromkeys(names)
+    spec = link.get('af_spec')
+    inet6 = parse_attrs(spec).get(socket.AF_INET6) if spec else None
+    conf = parse_attrs(inet6).get(IFLA_INET6_CONF) if inet6 else None
+    for name in names:
+        offset = IPV6_CONF_INDEX[name] * 4
+        if conf is not None and len(conf) >= offset + 4:
+            values[name] = as_s32(conf[offset:offset + 4])
+    return values
+
+
+def decode_proxy(payload: bytes) -> dict:
+    """A proxy neighbour entry (what `ip -6 neigh show proxy` lists): the link index and the address."""
+    family, index, _state, flags, _type = _NDMSG.unpack_from(payload)
+    attrs = parse_attrs(payload, _NDMSG.size)
+    return {'index': index, 'proxy': bool(flags & NTF_PROXY),
+            'address': _address(family, attrs[NDA_DST]) if NDA_DST in attrs else None}
 
 
 # ---------------------------------------------------------------- namespaces
@@ -435,6 +466,11 @@ class Netlink:
         routes = self.dump(RTM_GETROUTE, _RTMSG.pack(family, 0, 0, 0, RT_TABLE_MAIN, 0, 0, 0, 0), decode_main_route)
         return [route for route in routes if route is not None]
 
+    def proxies(self) -> list[dict]:
+        """The IPv6 proxy neighbour entries of the namespace (one dump)."""
+        entries = self.dump(RTM_GETNEIGH, _NDMSG.pack(socket.AF_INET6, 0, 0, NTF_PROXY, 0), decode_proxy)
+        return [entry for entry in entries if entry['proxy'] and entry['address'] is not None]
+
     def run(self, requests: list[Request]) -> list[Request]:
         """Send requests in windows, reading acks as they come; raise BatchError on the first refusal.
 
@@ -558,3 +594,10 @@ def del_route(family: int, dst: str, dst_len: int, oif: int, metric: int, protoc
 
 def del_address(index: int, interface) -> tuple[int, int, bytes]:
     return RTM_DELADDR, 0, _addr_body(index, interface)
+
+
+def proxy_neighbour(add: bool, index: int, address: str) -> tuple[int, int, bytes]:
+    """Add or remove an IPv6 proxy neighbour entry: the link answers neighbour solicitations for `address`
+    (`ip -6 neigh add|del proxy ADDRESS dev LINK`); it takes effect where the link has proxy_ndp and forwarding on."""
+    body = _NDMSG.pack(socket.AF_INET6, index, NUD_PERMANENT, NTF_PROXY, 0) + attr(NDA_DST, ip_bytes(address))
+    return (RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL, body) if add else (RTM_DELNEIGH, 0, body)

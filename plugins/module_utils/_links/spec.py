@@ -43,13 +43,14 @@ class LinkSpec:
 
     __slots__ = ('kind', 'name', 'netns', 'parent', 'parent_netns', 'state', 'admin_state',
                  'mtu', 'macaddress', 'addresses', 'options', 'recreate', 'change_siblings',
-                 'alias', 'routes', 'nodad')
+                 'alias', 'routes', 'nodad', 'ipv6_conf', 'proxies')
 
     def __init__(self, kind: str, name: str | None, parent: str | None, netns: str | None = None,
                  parent_netns: str | None = None, state: str = 'present', admin_state: str = 'up',
                  mtu: int | None = None, macaddress: str | None = None, addresses: tuple[str, ...] | None = None,
                  options: dict | None = None, recreate: bool = False, change_siblings: bool = False,
-                 alias: str | None = None, routes: dict[str, int] | None = None, nodad: bool = False):
+                 alias: str | None = None, routes: dict[str, int] | None = None, nodad: bool = False,
+                 ipv6_conf: dict[str, int] | None = None, proxies: tuple[str, ...] | None = None):
         self.kind = kind
         self.name = name
         self.parent = parent
@@ -67,6 +68,10 @@ class LinkSpec:
         # {destination: metric}: the exact set of our (protocol 209) routes through the link; None: unmanaged
         self.routes = routes
         self.nodad = nodad  # IPv6 addresses usable at once (no duplicate address detection)
+        # {name: value} of net.ipv6.conf.<link>.* settings the link must have (proxy_ndp, forwarding); None: unmanaged
+        self.ipv6_conf = ipv6_conf
+        # the exact set of IPv6 addresses the link answers neighbour solicitations for (proxy NDP); None: unmanaged
+        self.proxies = proxies
 
     @property
     def identity(self) -> tuple[str | None, str | None]:
@@ -85,6 +90,10 @@ class LinkSpec:
                 view[field] = list(self.addresses) if field == 'addresses' else getattr(self, field)
         if self.routes is not None:
             view['routes'] = route_list(self.routes)
+        if self.ipv6_conf is not None:
+            view['ipv6_conf'] = dict(self.ipv6_conf)
+        if self.proxies is not None:
+            view['proxies'] = list(self.proxies)
         view.update((key, list(value) if isinstance(value, tuple) else value)
                     for key, value in self.options.items() if value is not None)
         return view

@@ -13,13 +13,13 @@ import socket
 from typing import TYPE_CHECKING
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import translate
-from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
+from ansible_collections.underlay.network.plugins.module_utils._common.change import Change
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink, sysctl
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.diagnose import find_cause
 
 
 if TYPE_CHECKING:  # names for the annotations only
-    from ansible_collections.underlay.network.plugins.module_utils._common.change import Change
     from ansible_collections.underlay.network.plugins.module_utils._links.spec import LinkSpec
     from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import LinkPlan
     from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
@@ -35,6 +35,7 @@ class Applier:
         self._fds = {}
         self._queue = []  # (socket key, Request) in plan order
         self._moves = []  # (spec, temporary name): links created in the parent namespace, to move after a flush
+        self._settings = []  # (netns, sysctl Change): a link's IPv6 settings, written after the requests of a flush
 
     def close(self) -> None:
         for fd in self._fds.values():
@@ -65,6 +66,10 @@ class Applier:
                 spec, action = exc.request.tag
                 raise translate(exc.error.code, action, spec.describe(), self._hint(exc.error.code, spec))
             self._note_created(done)
+        settings, self._settings = self._settings, []
+        for netns in dict.fromkeys(netns for netns, _change in settings):
+            # /proc/sys has no netlink way in for IPv6 interface settings
+            sysctl.apply(netns, [change for where, change in settings if where == netns])
 
     def _note_created(self, requests):
         moving = {spec.identity: temporary for spec, temporary in self._moves}
@@ -131,10 +136,19 @@ class Applier:
                 raise translate(exc.code, 'move into its namespace', spec.describe(), self._hint(exc.code, spec))
 
     def queue_followups(self, spec: LinkSpec, changes: list[Change], snapshot: Snapshot) -> None:
-        """Steps that need the link's index (it may have been created just now): its mark, addresses, routes."""
+        """Steps that need the link's index (it may have been created just now): its mark, addresses, routes,
+        IPv6 settings and proxy entries."""
         link = snapshot.links.get(spec.name)
         for change in changes:
-            if change.action == 'set alias':
+            if change.attribute == 'ipv6_conf':
+                key = 'net/ipv6/conf/%s/%s' % (spec.name, change.details['setting'])
+                self._settings.append((spec.netns, Change('set sysctl', key, str(change.before), str(change.after))))
+                continue
+            if change.attribute == 'proxies':
+                address = change.after or change.before
+                request = netlink.proxy_neighbour(change.action == 'add proxy', link['index'], address)
+                doing = '%s %s on' % (change.action, address)
+            elif change.action == 'set alias':
                 request, doing = netlink.set_link(link['index'], alias=change.after or ''), 'mark'
             elif change.attribute == 'addresses':
                 interface = ipaddress.ip_interface(str(change.after or change.before))

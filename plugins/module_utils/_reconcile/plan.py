@@ -12,7 +12,7 @@ from ansible_collections.underlay.network.plugins.module_utils._common.change im
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError, ns_words
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
-from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot, link_view
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot, spec_view
 
 
 if TYPE_CHECKING:  # names for the annotations only
@@ -62,8 +62,7 @@ def plan_link(spec: LinkSpec, snapshots: dict[str | None, Snapshot], missing_nam
             % (spec.name, ns_words(spec.netns), current['kind'] or 'plain', spec.kind), 'name', spec.name)
 
     declared = spec.addresses or ()
-    before = (link_view(kind, current, snapshot, snapshots, spec.parent_netns, declared, spec.routes is not None)
-              if current else None)
+    before = spec_view(current, snapshot, snapshots, spec) if current else None
     if spec.state == 'absent':
         return LinkPlan(spec, before, [Change('delete')] if current else [])
 
@@ -126,6 +125,10 @@ def plan_link(spec: LinkSpec, snapshots: dict[str | None, Snapshot], missing_nam
         changes.append(Change('set alias', 'alias', current.get('alias'), spec.alias))
     if spec.routes is not None:
         changes.extend(route_changes(snapshot.owned_routes(current), spec.routes))
+    if spec.ipv6_conf is not None:
+        changes.extend(ipv6_conf_changes(before.get('ipv6_conf', {}), spec.ipv6_conf))
+    if spec.proxies is not None:
+        changes.extend(proxy_changes(before['proxies'], spec.proxies))
     return LinkPlan(spec, before, changes, warnings)
 
 
@@ -134,6 +137,8 @@ def _fresh_link_steps(spec, addresses):
     steps = [Change('set alias', 'alias', None, spec.alias)] if spec.alias else []
     steps.extend(Change('add address', 'addresses', after=a) for a in addresses)
     steps.extend(route_changes({}, spec.routes or {}))
+    steps.extend(ipv6_conf_changes({}, spec.ipv6_conf or {}))
+    steps.extend(proxy_changes((), spec.proxies or ()))
     return steps
 
 
@@ -146,6 +151,19 @@ def route_changes(have: dict[str, int], want: dict[str, int]) -> list[Change]:
                  for dst, metric in sorted(want.items()) if dst not in have)
     steps.extend(Change('set route metric', 'routes', have[dst], metric, route=dst)
                  for dst, metric in sorted(want.items()) if dst in have and have[dst] != metric)
+    return steps
+
+
+def ipv6_conf_changes(have: dict[str, int | None], want: dict[str, int]) -> list[Change]:
+    """Steps that set the link's net.ipv6.conf.<link>.* settings `want` where they differ from `have`."""
+    return [Change('set ipv6 %s' % name, 'ipv6_conf', have.get(name), value, setting=name)
+            for name, value in sorted(want.items()) if have.get(name) != value]
+
+
+def proxy_changes(have: Collection[str], want: Collection[str]) -> list[Change]:
+    """Steps from the proxy neighbour entries `have` to `want` (IPv6 addresses the link answers for)."""
+    steps = [Change('remove proxy', 'proxies', before=address) for address in have if address not in want]
+    steps.extend(Change('add proxy', 'proxies', after=address) for address in want if address not in have)
     return steps
 
 

@@ -13,7 +13,7 @@ from typing import Collection, Iterable
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import translate
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS, LinkKind
-from ansible_collections.underlay.network.plugins.module_utils._links.spec import address_sort_key, route_list
+from ansible_collections.underlay.network.plugins.module_utils._links.spec import LinkSpec, address_sort_key, route_list
 
 
 def is_link_local(text: str) -> bool:
@@ -29,10 +29,14 @@ class Snapshot:
     """Links and addresses of one namespace, from one dump of each."""
 
     def __init__(self, netns: str | None, links: list[dict], addresses: list[dict],
-                 peer_nsids: dict[str | None, int] | None = None, routes: list[dict] | None = None):
+                 peer_nsids: dict[str | None, int] | None = None, routes: list[dict] | None = None,
+                 proxies: list[dict] | None = None):
         self.netns = netns
-        # None when not read: only runs that manage routes dump them
+        # None when not read: only runs that manage routes (proxy entries) dump them
         self.routes = routes
+        self.proxies = {}
+        for entry in proxies or ():
+            self.proxies.setdefault(entry['index'], set()).add(entry['address'])
         self.links = {link['name']: link for link in links}
         self.by_index = {link['index']: link for link in links}
         self.addresses = {}
@@ -47,13 +51,14 @@ class Snapshot:
 
     @classmethod
     def read(cls, sock: netlink.Netlink, peers: Iterable[str | None] = (), routes: bool = False,
-             links_only: bool = False) -> Snapshot:
-        """One dump of each: links, addresses and (when asked) the routes of both families."""
+             links_only: bool = False, proxies: bool = False) -> Snapshot:
+        """One dump of each: links, addresses and (when asked) the routes of both families and the IPv6 proxy
+        neighbour entries."""
         peer_nsids = {peer: sock.nsid_of(peer) for peer in peers if peer != sock.netns}
         if links_only:  # enough to learn the index of links made just now
             return cls(sock.netns, sock.links(), [], peer_nsids)
         table = sock.routes(socket.AF_INET) + sock.routes(socket.AF_INET6) if routes else None
-        return cls(sock.netns, sock.links(), sock.addresses(), peer_nsids, table)
+        return cls(sock.netns, sock.links(), sock.addresses(), peer_nsids, table, sock.proxies() if proxies else None)
 
     def owners(self) -> dict:
         """{IP address object: name of the link that has it}, parsed once per snapshot."""
@@ -70,6 +75,10 @@ class Snapshot:
         return {'%s/%d' % (route['dst'], route['dst_len']): route['priority'] for route in self.routes or ()
                 if link is not None and route['oif'] == link['index'] and route['dst'] is not None
                 and route['proto'] == netlink.RTPROT_UNDERLAY and route['table'] == netlink.RT_TABLE_MAIN}
+
+    def proxies_of(self, link: dict | None) -> tuple[str, ...]:
+        """The addresses `link` answers neighbour solicitations for (its proxy entries), sorted."""
+        return tuple(sorted(self.proxies.get(link['index'], ()), key=address_sort_key)) if link else ()
 
     def addresses_of(self, link: dict, keep: Collection[str] = ()) -> tuple[str, ...]:
         """The link's addresses; IPv6 link-local ones (the kernel's own) only when listed in `keep`."""
@@ -94,10 +103,12 @@ def _parent_of(link, snapshot, snapshots, declared_parent_netns):
 
 
 def link_view(kind: LinkKind, link: dict, snapshot: Snapshot, snapshots: dict[str | None, Snapshot],
-              spec_parent_netns: str | None, keep_addresses: Collection[str] = (), with_routes: bool = False) -> dict:
+              spec_parent_netns: str | None, keep_addresses: Collection[str] = (), with_routes: bool = False,
+              ipv6_conf: Collection[str] = (), with_proxies: bool = False) -> dict:
     """A kernel link in the same shape as LinkSpec.view(): what the diff shows as 'before'.
 
-    `alias` is there only when the link has one (our ownership mark), `routes` only when asked for.
+    `alias` is there only when the link has one (our ownership mark); `routes`, the `ipv6_conf` settings
+    named and `proxies` only when asked for (when the desired link manages them).
     """
     parent, parent_netns = _parent_of(link, snapshot, snapshots, spec_parent_netns)
     view = {
@@ -116,9 +127,20 @@ def link_view(kind: LinkKind, link: dict, snapshot: Snapshot, snapshots: dict[st
         view['alias'] = link['alias']
     if with_routes:
         view['routes'] = route_list(snapshot.owned_routes(link))
+    if ipv6_conf:
+        view['ipv6_conf'] = netlink.ipv6_conf(link, sorted(ipv6_conf))
+    if with_proxies:
+        view['proxies'] = list(snapshot.proxies_of(link))
     view.update((key, list(value) if isinstance(value, tuple) else value)
                 for key, value in kind.read(link).items())
     return view
+
+
+def spec_view(link: dict, snapshot: Snapshot, snapshots: dict[str | None, Snapshot], spec: LinkSpec) -> dict:
+    """link_view of a kernel link with what the desired link `spec` manages (its addresses, routes, IPv6
+    settings and proxy entries)."""
+    return link_view(KINDS[spec.kind], link, snapshot, snapshots, spec.parent_netns, spec.addresses or (),
+                     spec.routes is not None, spec.ipv6_conf or (), spec.proxies is not None)
 
 
 # how each kind's options are read back; tap flavours carry the same data, other kinds only the common fields

@@ -25,14 +25,14 @@ from ansible_collections.underlay.network.plugins.module_utils._links.spec impor
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.apply import Applier
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import (
     check_port_options, check_port_options_agree, plan_link)
-from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot, link_view
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot, spec_view
 
 
 if TYPE_CHECKING:  # names for the annotations only
     from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import LinkPlan
 
 
-FOLLOWUP_ATTRIBUTES = ('alias', 'addresses', 'routes')  # steps that need the link's index
+FOLLOWUP_ATTRIBUTES = ('alias', 'addresses', 'routes', 'ipv6_conf', 'proxies')  # steps that need the link's index
 
 
 def _check_unique(specs):
@@ -70,8 +70,9 @@ class Transaction:
     """
 
     def __init__(self, specs: Iterable[LinkSpec] = (), check_mode: bool = False,
-                 namespaces: Iterable[str | None] = (), routes: bool = False):
-        """`specs` now, or later to plan(): then name the `namespaces` to read (and `routes` when they manage any)."""
+                 namespaces: Iterable[str | None] = (), routes: bool = False, proxies: bool = False):
+        """`specs` now, or later to plan(): then name the `namespaces` to read (and `routes`, `proxies` when they
+        manage any)."""
         self.specs = list(specs)
         self.check_mode = check_mode
         self.namespaces, self.peers = _namespaces(self.specs)
@@ -81,6 +82,7 @@ class Transaction:
                 if netns is not None:
                     self.peers.setdefault(netns, set()).add(None)
         self.with_routes = routes or any(spec.routes is not None for spec in self.specs)
+        self.with_proxies = proxies or any(spec.proxies is not None for spec in self.specs)
         existing = set(netlink.list_namespaces())
         self.missing = {ns for ns in self.namespaces if ns is not None and ns not in existing}
         self._check_specs(self.specs)
@@ -115,7 +117,8 @@ class Transaction:
 
     def read(self, netns: str | None, links_only: bool = False) -> Snapshot:
         peers = [p for p in self.peers.get(netns, ()) if p not in self.missing]
-        return Snapshot.read(self.sockets[netns], peers, routes=self.with_routes, links_only=links_only)
+        return Snapshot.read(self.sockets[netns], peers, routes=self.with_routes, links_only=links_only,
+                             proxies=self.with_proxies)
 
     def _check_specs(self, specs):
         """What is wrong with the specs alone, found before any socket opens."""
@@ -289,10 +292,13 @@ def _restore_spec(plan):
         return None  # its parent is out of sight: nothing could make it again
     options = {option: _as_option(before.get(option)) for option in KINDS[spec.kind].options}
     routes = {item['route']: item['metric'] for item in before['routes']} if 'routes' in before else None
+    ipv6_conf = {name: value for name, value in before['ipv6_conf'].items() if value is not None} \
+        if 'ipv6_conf' in before else None
     return LinkSpec(spec.kind, spec.name, before['parent'], netns=spec.netns, parent_netns=before['parent_netns'],
                     admin_state=before['admin_state'], mtu=before['mtu'], macaddress=before['macaddress'],
                     addresses=tuple(before['addresses']), options=options, recreate=True, change_siblings=True,
-                    alias=before.get('alias', ''), routes=routes, nodad=True)
+                    alias=before.get('alias', ''), routes=routes, nodad=True, ipv6_conf=ipv6_conf,
+                    proxies=tuple(before['proxies']) if 'proxies' in before else None)
 
 
 def _describe(change):
@@ -318,8 +324,7 @@ def _result(plan, snapshots, check_mode):
     else:
         snapshot = snapshots[spec.netns]
         link = snapshot.links.get(spec.name)
-        after = (link_view(KINDS[spec.kind], link, snapshot, snapshots, spec.parent_netns, spec.addresses or (),
-                           spec.routes is not None) if link else None)
+        after = spec_view(link, snapshot, snapshots, spec) if link else None
     return report([change.as_dict(spec) for change in plan.changes], _diff_view(plan.before), _diff_view(after),
                   link=after, warnings=plan.warnings)
 
