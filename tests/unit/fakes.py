@@ -232,7 +232,7 @@ def root_with_parent(*extra_links, **kwargs):
 # ---------------------------------------------------------------- desired links
 
 def link_spec(kind, name=None, parent='eth0', **params):
-    """A LinkSpec built exactly as run_link_module builds it for <kind>_link."""
+    """A LinkSpec built exactly as reconcile_link_module builds it for <kind>_link."""
     params = dict(params, name=name, parent=parent)
     state = params.get('state') or 'present'
     driver = KINDS[kind]
@@ -907,3 +907,17 @@ def add_links(kernel, *links, **kwargs):
     netns = kwargs.get('netns')
     kernel.namespaces[netns]['links'].extend(links)
     kernel.namespaces[netns]['addresses'].extend(kwargs.get('addresses', ()))
+
+
+def inet6_conf(values):
+    """IFLA_AF_SPEC as the kernel sends it: AF_INET6 -> IFLA_INET6_CONF, an array of s32 by DEVCONF index."""
+    array = [0] * 40
+    for name, value in values.items():
+        array[netlink.IPV6_CONF_INDEX[name]] = value
+    conf = netlink.attr(netlink.IFLA_INET6_CONF, struct.pack('=%di' % len(array), *array))
+    return netlink.nested(netlink.IFLA_AF_SPEC, netlink.nested(socket.AF_INET6, netlink.attr(1, b'\0' * 4), conf))
+
+
+def with_ipv6_conf(item, **values):
+    """A decoded link carrying IFLA_AF_SPEC with these net.ipv6.conf values (the rest 0)."""
+    return dict(item, af_spec=netlink.parse_attrs(inet6_conf(values))[netlink.IFLA_AF_SPEC])

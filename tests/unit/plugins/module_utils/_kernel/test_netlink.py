@@ -467,3 +467,24 @@ def test_request_flags(kernel):
     assert seen == [(netlink.RTM_GETLINK, netlink.NLM_F_REQUEST | netlink.NLM_F_DUMP),
                     (netlink.RTM_NEWLINK, netlink.NLM_F_REQUEST | netlink.NLM_F_ACK | netlink.NLM_F_CREATE
                      | netlink.NLM_F_EXCL)]
+
+
+def test_ipv6_conf_reads_the_named_settings_from_af_spec():
+    body = netlink.ifinfo(5) + netlink.string(netlink.IFLA_IFNAME, 'sh0') + fakes.inet6_conf({'forwarding': 1, 'proxy_ndp': 1})
+    link = netlink.decode_link(body)
+    assert netlink.ipv6_conf(link, ['forwarding', 'proxy_ndp']) == {'forwarding': 1, 'proxy_ndp': 1}
+    off = netlink.decode_link(netlink.ifinfo(5) + fakes.inet6_conf({}))
+    assert netlink.ipv6_conf(off, ['proxy_ndp']) == {'proxy_ndp': 0}
+    # a link without IPv6 (disabled on it) carries no AF_INET6 settings: unknown, not 0
+    bare = netlink.decode_link(netlink.ifinfo(5) + netlink.string(netlink.IFLA_IFNAME, 'sh0'))
+    assert netlink.ipv6_conf(bare, ['forwarding']) == {'forwarding': None}
+
+
+def test_proxy_neighbour_requests_and_their_dump_round_trip():
+    msg_type, flags, body = netlink.proxy_neighbour(True, 7, '2001:db8:103::45')
+    assert msg_type == netlink.RTM_NEWNEIGH and flags & netlink.NLM_F_CREATE and flags & netlink.NLM_F_EXCL
+    assert netlink.decode_proxy(body) == {'index': 7, 'proxy': True, 'address': '2001:db8:103::45'}
+    family, index, state, ntf, _type = struct.unpack_from('=BxxxiHBB', body)
+    assert (family, index, state, ntf) == (socket.AF_INET6, 7, netlink.NUD_PERMANENT, netlink.NTF_PROXY)
+    msg_type, flags, gone = netlink.proxy_neighbour(False, 7, '2001:db8:103::45')
+    assert msg_type == netlink.RTM_DELNEIGH and flags == 0 and gone == body

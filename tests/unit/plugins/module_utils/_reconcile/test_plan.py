@@ -14,7 +14,8 @@ from ansible_collections.underlay.network.plugins.module_utils._reconcile import
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import LinkPlan, plan_link
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot, link_view
 from ansible_collections.underlay.network.tests.unit.fakes import (
-    PARENT_MAC, address, ethernet, ipvlan, link, loopback, macvlan, macvlan_spec, root_with_parent, snapshot)
+    PARENT_MAC, address, ethernet, ipvlan, link, loopback, macvlan, macvlan_spec, root_with_parent, snapshot,
+    with_ipv6_conf)
 
 
 def steps(plan):
@@ -479,3 +480,54 @@ def test_snapshot_from_a_socket():
 def test_parent_mac_is_reported_for_ipvlan_children():
     # sanity of the fakes the EBUSY tests rely on: ipvlan ports share the parent's MAC
     assert ipvlan()['macaddress'] == PARENT_MAC
+
+
+# ---------------------------------------------------------------- IPv6 settings and proxy entries of a link
+
+def shim_spec(**extra):
+    spec = macvlan_spec('sh0')
+    spec.ipv6_conf = {'forwarding': 1, 'proxy_ndp': 1}
+    spec.proxies = ('2001:db8::45', '2001:db8::46')
+    for key, value in extra.items():
+        setattr(spec, key, value)
+    return spec
+
+
+def test_a_new_link_gets_its_ipv6_settings_and_proxy_entries_once_it_exists():
+    plan = plan_link(shim_spec(), root_with_parent())
+    assert steps(plan)[1:] == [
+        ('set ipv6 forwarding', 'ipv6_conf', None, 1), ('set ipv6 proxy_ndp', 'ipv6_conf', None, 1),
+        ('add proxy', 'proxies', None, '2001:db8::45'), ('add proxy', 'proxies', None, '2001:db8::46')]
+    assert plan.changes[1].details == {'setting': 'forwarding'}
+    assert all(attribute in engine.FOLLOWUP_ATTRIBUTES for attribute in ('ipv6_conf', 'proxies'))
+
+
+def test_settings_and_proxy_entries_are_compared_with_what_the_kernel_has():
+    current = with_ipv6_conf(macvlan('sh0'), forwarding=1)
+    snap = Snapshot(None, [loopback(), ethernet(), current], [], proxies=[
+        {'index': 10, 'address': '2001:db8::45'}, {'index': 10, 'address': '2001:db8::99'}])
+    plan = plan_link(shim_spec(), {None: snap})
+    assert steps(plan) == [('set ipv6 proxy_ndp', 'ipv6_conf', 0, 1), ('remove proxy', 'proxies', '2001:db8::99', None),
+                           ('add proxy', 'proxies', None, '2001:db8::46')]
+    assert plan.before['ipv6_conf'] == {'forwarding': 1, 'proxy_ndp': 0}
+    assert plan.before['proxies'] == ['2001:db8::45', '2001:db8::99']
+    settled = Snapshot(None, [loopback(), ethernet(), with_ipv6_conf(current, forwarding=1, proxy_ndp=1)], [], proxies=[
+        {'index': 10, 'address': '2001:db8::46'}, {'index': 10, 'address': '2001:db8::45'}])
+    assert plan_link(shim_spec(), {None: settled}).changes == []
+
+
+def test_unmanaged_settings_and_proxies_are_neither_read_nor_shown():
+    snap = Snapshot(None, [loopback(), ethernet(), macvlan('sh0')], [], proxies=[{'index': 10, 'address': '2001:db8::1'}])
+    plan = plan_link(macvlan_spec('sh0'), {None: snap})
+    assert plan.changes == [] and 'ipv6_conf' not in plan.before and 'proxies' not in plan.before
+
+
+def test_a_rollback_puts_the_settings_and_proxy_entries_back():
+    current = with_ipv6_conf(macvlan('sh0'))
+    snap = Snapshot(None, [loopback(), ethernet(), current], [], proxies=[{'index': 10, 'address': '2001:db8::99'}])
+    restore = engine._restore_spec(plan_link(shim_spec(), {None: snap}))
+    assert restore.ipv6_conf == {'forwarding': 0, 'proxy_ndp': 0} and restore.proxies == ('2001:db8::99',)
+    # IPv6 off on the link (no settings to read): nothing to write back
+    bare = engine._restore_spec(plan_link(shim_spec(), {None: Snapshot(None, [loopback(), ethernet(), macvlan('sh0')], [],
+                                                                      proxies=[])}))
+    assert bare.ipv6_conf == {} and bare.proxies == ()
