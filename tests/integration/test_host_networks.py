@@ -345,3 +345,30 @@ def test_ipvlan_containers_reach_the_hosts_own_addresses_over_both_families(lab,
     assert converge(host, [net])['changed'] is False
     gone = converge(host, [net], state='absent')
     assert gone['rc'] == 0 and sh('ip -n %s -6 neigh show proxy' % host).strip() == ''
+
+
+def test_the_boot_replay_answers_for_the_parents_ipv6_address_before_the_network_stack_restores_it(lab, tmp_path):
+    """persist: engine remembers what each shim answered for, so a replay that runs before the host's network
+    stack has put the parent's address back still answers for it once it is back; the next run follows the
+    parent again."""
+    host = scene(lab, 1)
+    root = tmp_path / 'root'
+    made = converge(host, [network(1)], persist='engine', persist_root=str(root))
+    assert made['rc'] == 0 and made['changed'], made
+    stored = json.loads((root / ('etc/underlay.network/host-networks@%s.json' % host)).read_text())
+    assert stored['proxy_ndp'] == {'n1-shim': ['2001:db8:1::1:45']}
+    # a boot: no shim yet, and the parent's IPv6 address not yet put back by the network stack
+    sh('ip -n {h} link del n1-shim && ip -n {h} addr del 2001:db8:1::1:45/64 dev p1'.format(h=host))
+    out = sh('%s --root %s' % (root / 'usr/lib/underlay.network/replay', root))
+    assert 'created n1-shim' in out, out
+    assert '2001:db8:1::1:45 dev n1-shim proxy' in sh('ip -n %s -6 neigh show proxy' % host)
+    sh('ip -n %s addr add 2001:db8:1::1:45/64 dev p1 nodad' % host)
+    sh('ip -n %s neigh flush all' % lab.ns('c1'))  # the container's cache still names the shim before the boot
+    assert all(reaches_the_host(lab, 1)) and all(reaches_everything(lab, host, 1))
+    # the parent's address is gone for good: the next run stops answering for it
+    sh('ip -n %s addr del 2001:db8:1::1:45/64 dev p1' % host)
+    later = converge(host, [network(1)], persist='engine', persist_root=str(root))
+    assert [(c['action'], c.get('before')) for c in later['changes'] if c['kind'] == 'macvlan'] == [
+        ('remove proxy', '2001:db8:1::1:45')], later['changes']
+    assert 'proxy_ndp' not in json.loads((root / ('etc/underlay.network/host-networks@%s.json' % host)).read_text())
+    assert converge(host, [network(1)], state='absent', persist='engine', persist_root=str(root))['rc'] == 0

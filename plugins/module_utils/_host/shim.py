@@ -22,7 +22,7 @@ from ansible_collections.underlay.network.plugins.module_utils._common.fields im
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DEFAULT_MODES, MODES, OWNER_MARK
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
-from ansible_collections.underlay.network.plugins.module_utils._links.spec import build_spec, normalise_routes
+from ansible_collections.underlay.network.plugins.module_utils._links.spec import address_sort_key, build_spec, normalise_routes
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import port_siblings
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import Transaction
@@ -100,6 +100,7 @@ class ShimSpec:
         if self.metric < 0:
             raise ValidationError("metric %d is negative; give 0 or more" % self.metric, 'metric', self.metric)
         self.controllers = controller_addresses(params.get('controller_address'))
+        self.remembered_proxies = tuple(params.get('remembered_proxies') or ())
 
     def link_spec(self, snapshot):
         """The shim as the engine's desired link, its mode inherited from the parent's ports when not given."""
@@ -118,8 +119,9 @@ class ShimSpec:
             # the shim answers for them as a proxy, which the kernel does on an interface that forwards
             spec.ipv6_conf = dict(PROXY_NDP_SETTINGS)
             parent = snapshot.links.get(self.parent)
-            spec.proxies = tuple(str(ipaddress.ip_interface(text).ip) for text in
-                                 (snapshot.addresses_of(parent) if parent else ()) if ':' in text)
+            current = {str(ipaddress.ip_interface(text).ip) for text in
+                       (snapshot.addresses_of(parent) if parent else ()) if ':' in text}
+            spec.proxies = tuple(sorted(current | set(self.remembered_proxies), key=address_sort_key))
         return spec
 
     def _mode(self, snapshot):

@@ -77,7 +77,8 @@ class Persistence:
             files.append(File(mine))
         files += engine_files(self.root, docs_after, self.python)
         if not self.netns:
-            wanted = networkd_files(self.root, resolved(host.derived, None)) if self.backend == 'networkd' else []
+            wanted = (networkd_files(self.root, resolved(host.derived, None), host.proxy_ndp)
+                      if self.backend == 'networkd' else [])
             files += wanted + networkd_cleanup(self.root, wanted)
         return files
 

@@ -99,7 +99,7 @@ def apply_files(root, plan):
 
 def _prune_dirs(root, relative):
     """Removes directories we emptied (a .wants/ or .d/ directory), up to the config directory itself."""
-    stop = {UNIT_DIR, NETWORKD_DIR, 'usr/lib', 'usr', 'etc', ''}
+    stop = {UNIT_DIR, NETWORKD_DIR, 'etc/sysctl.d', 'usr/lib', 'usr', 'etc', ''}
     while relative not in stop:
         try:
             os.rmdir(os.path.join(root, relative))

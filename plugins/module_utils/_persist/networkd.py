@@ -20,6 +20,7 @@ from ansible_collections.underlay.network.plugins.module_utils._persist.files im
 
 NETWORKD_PREFIX = '60-underlay-network-'
 DROPIN_NAME = '60-underlay-network.conf'
+SHIM_SYSCTLS = 'etc/sysctl.d/60-underlay-network-shims.conf'
 
 
 def _ini(sections):
@@ -59,8 +60,10 @@ def network_file_of(root, ifname):
     return None
 
 
-def networkd_files(root, derived):
-    """The networks as networkd files (the host's own namespace only)."""
+def networkd_files(root: str, derived: dict, proxy_ndp: dict[str, tuple] | None = None) -> list[File]:
+    """The networks as networkd files (the host's own namespace only); `proxy_ndp`: {shim: addresses} of the
+    shims that answer for the host's IPv6 addresses on their parent (proxy NDP, which needs the shim to forward)."""
+    proxy_ndp = proxy_ndp or {}
     files = []
     children = {}  # link -> [(key, child)]: what networkd must create on it
     for vlan in derived['vlans']:
@@ -79,6 +82,9 @@ def networkd_files(root, derived):
             host = '%s/%d' % (address, 128 if ':' in address else 32)
             dad = [('DuplicateAddressDetection', 'none')] if ':' in address else []  # the engine's nodad
             sections.append(('Address', [('Address', host)] + dad))
+        if shim in proxy_ndp:
+            sections[2] = ('Network', _QUIET_LINK + [('IPv6ProxyNDP', 'yes')] +
+                           [('IPv6ProxyNDPAddress', address) for address in proxy_ndp[shim]])
         for subnet in net['subnets']:
             sections.append(('Route', [('Destination', subnet['ip_range']), ('Protocol', 209),
                                        ('Metric', net['metric'])] +
@@ -89,6 +95,11 @@ def networkd_files(root, derived):
         # the ownership mark the engine puts on the links it makes (udev applies .link files)
         files.append(_file(NETWORKD_PREFIX + link + '.link', _ini([
             ('Match', [('OriginalName', link)]), ('Link', [('Alias', OWNER_MARK)])])))
+    if proxy_ndp:
+        # networkd (before 256) sets forwarding only for the whole host; systemd-sysctl applies an interface's
+        # sysctl.d lines when udev sees the interface appear (the slash form keeps dots in names)
+        files.append(File(SHIM_SYSCTLS, content=HEADER % 'networkd' + ''.join(
+            'net/ipv6/conf/%s/forwarding = 1\n' % shim for shim in sorted(proxy_ndp))))
     vlan_names = {vlan['name'] for vlan in derived['vlans']}
     for link, items in sorted(children.items()):
         pairs = list(items)
@@ -112,4 +123,5 @@ def networkd_cleanup(root, wanted):
     paths = {item.path for item in wanted}
     existing = owned_paths(root, os.path.join(NETWORKD_DIR, NETWORKD_PREFIX + '*'))
     existing += owned_paths(root, os.path.join(NETWORKD_DIR, '*.d', DROPIN_NAME))
+    existing += owned_paths(root, SHIM_SYSCTLS)
     return [File(path) for path in existing if path not in paths]

@@ -69,6 +69,7 @@ def replay_one(root, path, only_parent=None, log=say):
         current = sysctl.read(netns, wanted) if wanted else {}
         params = {'networks': ready, 'netns': netns, 'state': 'present', 'verify': False,
                   'allow_overlap': doc.get('allow_overlap', False), 'controller_address': None,
+                  'proxy_ndp_at_last_run': doc.get('proxy_ndp') or {},
                   'sysctls': {key: value for key, value in wanted.items() if current.get(key) is not None}}
         try:
             result = converge_host(params)

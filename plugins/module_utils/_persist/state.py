@@ -60,7 +60,7 @@ def stored_networks(derived):
 
 def state_document(host):
     """The JSON a boot replays: host_networks' own parameters for the namespace."""
-    return {
+    doc = {
         'format': STATE_FORMAT,
         'comment': 'The desired host side of the underlay networks, replayed at boot by '
                    '/usr/lib/underlay.network/replay (the underlay.network engine). Written by Ansible: '
@@ -70,6 +70,10 @@ def state_document(host):
         'sysctls': host.sysctls,
         'allow_overlap': bool(host.params.get('allow_overlap')),
     }
+    answered = {shim: list(addresses) for shim, addresses in sorted(host.proxy_ndp.items()) if addresses}
+    if answered:  # what each shim answered for: the parent's IPv6 addresses at this run
+        doc['proxy_ndp'] = answered
+    return doc
 
 
 def read_state(root, path):

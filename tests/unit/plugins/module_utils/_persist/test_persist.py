@@ -30,8 +30,9 @@ NETWORKS = [
 ]
 
 
-def host(networks=None, netns=None):
-    return SimpleNamespace(netns=netns, derived=normalise_networks(networks or NETWORKS), params={}, sysctls={})
+def host(networks=None, netns=None, proxy_ndp=None):
+    return SimpleNamespace(netns=netns, derived=normalise_networks(networks or NETWORKS), params={}, sysctls={},
+                           proxy_ndp=proxy_ndp or {})
 
 
 def files(root):
@@ -116,6 +117,23 @@ def test_networkd_files_say_what_the_engine_does(tmp_path):
     assert 'IPVLAN=db-shim' in (network / '60-underlay-network-eth0.20.network').read_text()
     parent = (network / '60-underlay-network-eth0.network').read_text()
     assert 'VLAN=eth0.20\n' in parent and 'MACVLAN=web-shim\n' in parent and 'KeepConfiguration=yes' in parent
+
+
+def test_networkd_shims_answer_for_the_hosts_ipv6_addresses_and_forward_alone(tmp_path):
+    dual = host(proxy_ndp={'web-shim': ('2001:db8:40::45', '2001:db8:40::46')})
+    converge(tmp_path, 'networkd', dual)
+    web = (tmp_path / 'etc/systemd/network/60-underlay-network-web-shim.network').read_text()
+    assert ('IPv6ProxyNDP=yes\nIPv6ProxyNDPAddress=2001:db8:40::45\nIPv6ProxyNDPAddress=2001:db8:40::46\n' in web)
+    assert 'IPv6ProxyNDP' not in (tmp_path / 'etc/systemd/network/60-underlay-network-db-shim.network').read_text()
+    sysctls = (tmp_path / 'etc/sysctl.d/60-underlay-network-shims.conf').read_text()
+    assert sysctls.splitlines()[1:] == ['net/ipv6/conf/web-shim/forwarding = 1'], 'the shim forwards, not the host'
+    assert converge(tmp_path, 'networkd', dual)['changes'] == []
+    # the parent lost an address: the next run follows it; without IPv6 networks the sysctl file goes
+    assert [c['name'] for c in converge(tmp_path, 'networkd', host(proxy_ndp={'web-shim': ('2001:db8:40::45',)}))[
+        'changes']] == ['/etc/systemd/network/60-underlay-network-web-shim.network']
+    converge(tmp_path, 'networkd')
+    assert not (tmp_path / 'etc/sysctl.d/60-underlay-network-shims.conf').exists()
+    assert (tmp_path / 'etc/systemd/network').is_dir()
 
 
 def test_networkd_refuses_a_namespace(tmp_path):
