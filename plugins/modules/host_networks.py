@@ -13,6 +13,11 @@ description:
     sub-interfaces they sit on, one shim per network (the host's macvlan or ipvlan port with one address per
     subnet and a route to each container range), the Docker networks, and the network sysctls of the host's
     namespace - then checks the result with the reachability gate (O(networks[].verify_targets)).
+  - A network with an IPv6 subnet reaches the host's own IPv6 addresses too, as it reaches its IPv4 ones. A
+    macvlan shim or an ipvlan shim in mode l2 answers the containers' neighbour solicitations for the global
+    IPv6 addresses its parent has (a proxy entry per address, and C(proxy_ndp) and C(forwarding) on the shim
+    alone, never on the whole host). An ipvlan l3 or l3s shim needs none of it. The entries follow the parent's
+    addresses at every run; they go with the shim.
   - It reads the namespace once (links, addresses, routes) and plans every change before it makes any. Bad
     input, an unsafe route (over the default gateway, the parent's own address, or the address Ansible
     connects from) and kernel refusals it can foresee fail before anything changes.

@@ -14,6 +14,9 @@ description:
     macvlan (or ipvlan) port of the host itself on the same parent, with a host address and on-link
     routes to the container ranges. This module manages all three, idempotently, and survives what the
     four hand-typed C(ip) commands do not (a re-created parent is repaired on the next run).
+  - With an IPv6 O(address), a macvlan shim or an ipvlan shim in mode l2 also answers the containers' neighbour
+    solicitations for the parent's own global IPv6 addresses (proxy entries, C(proxy_ndp) and C(forwarding) on
+    the shim alone), so the containers reach the host's main IPv6 address as they reach its IPv4 one.
   - O(state=absent) removes the routes first, then the link. Routes are marked with their own protocol
     number (209), so routes the module did not create are never removed.
 author:
