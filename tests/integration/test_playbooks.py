@@ -4,6 +4,7 @@
 """The modules through ansible-playbook, with the ansible-core of the running virtualenv."""
 import os
 import re
+import shutil
 
 import pytest
 
@@ -23,11 +24,20 @@ def host_links(netns):
     return sh('ip -n %s -br link' % netns)
 
 
+@pytest.fixture
+def fleet_lab(lab):
+    """The test's Lab; the fleet's configuration root (/tmp/<prefix>-config) goes too, also when the test fails
+    before lab.yml removed it (Lab.cleanup removes the namespaces)."""
+    yield lab
+    shutil.rmtree('/tmp/%s-config' % lab.prefix, ignore_errors=True)
+
+
 @pytest.mark.kernel('macvlan')
 @pytest.mark.host_kernel_flow
 @pytest.mark.fleet
-def test_lab_fleet_check_mode_builds_verifies_is_idempotent_and_tears_down(lab):
+def test_lab_fleet_check_mode_builds_verifies_is_idempotent_and_tears_down(fleet_lab):
     """The README's main job: three hosts on a switch, two containers each, site.yml, verify.yml, teardown.yml."""
+    lab = fleet_lab
     prefix = ['-e', 'lab_prefix=%s' % lab.prefix]
     h1 = '%s-h1' % lab.prefix
     hosts = [h1, '%s-h2' % lab.prefix, '%s-h3' % lab.prefix]
