@@ -4,7 +4,7 @@
 Guest 1 persists with the engine's boot replay (persist: true), guest 2 with systemd-networkd files
 (persist: networkd); both walk the same steps side by side (one Ansible run for both, reboots in
 parallel). Each guest's own configuration, as an installer would leave it: a netplan-style
-`10-netplan-eth0.network` for its data NIC eth0 (up, no address). The test owns a dummy NIC ulpd0 as a
+`10-netplan-eth0.network` for its data NIC eth0 (up, with the host's own IPv4 and IPv6 address). The test owns a dummy NIC ulpd0 as a
 second parent: on guest 1 it is made by hand after boot (a parent that appears late), on guest 2 by a
 `.netdev` of the host's own networkd config (it has no `.network`, so the backend writes one).
 
@@ -58,7 +58,9 @@ def mine(value, guest):
 
 
 NETPLAN_ETH0 = ('[Match]\nName=eth0\n\n[Network]\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n'
-                'ConfigureWithoutCarrier=yes\n')
+                'ConfigureWithoutCarrier=yes\nAddress=198.18.61.45/24\nAddress=2001:db8:61::1:45/64\n')
+# the host's own addresses on eth0 (the netplan file's), which the containers of mv0 must reach over both families
+HOST_MAIN = ['198.18.61.45', '2001:db8:61::1:45']
 DUMMY_NETDEV = '[NetDev]\nName=ulpd0\nKind=dummy\n'
 PERSISTED = ['/etc/underlay.network', '/usr/lib/underlay.network', '/etc/systemd/system/underlay-network-replay.service',
              '/etc/systemd/system/underlay-network-parent@.service']
@@ -141,6 +143,13 @@ def reachable(guest, targets=None):
     return dict(line.split() for line in out.splitlines())
 
 
+def container_reaches_host(guest, netns='ulp-c1'):
+    """{address: answered} for the host's own addresses on eth0, pinged from inside a container (three echoes)."""
+    script = '; '.join('if ip netns exec %s ping -c3 -i0.2 -W1 %s >/dev/null 2>&1; then echo "%s ok"; else echo "%s no"; fi'
+                       % (netns, a, a, a) for a in mine(HOST_MAIN, guest))
+    return dict(line.split() for line in shell(guest, script, check=False).stdout.splitlines())
+
+
 def reached_within(guest, targets, timeout=15):
     """Seconds until every target answers, or None when some still do not after TIMEOUT."""
     start = time.monotonic()
@@ -198,7 +207,7 @@ def test_what_the_role_made_survives_reboots_restarts_and_a_recreated_parent(lab
     # the guests' own configuration, as an installer leaves it
     for guest in guests:
         guest.ssh('modprobe', 'dummy')
-        write(guest, '/etc/systemd/network/10-netplan-eth0.network', NETPLAN_ETH0)
+        write(guest, '/etc/systemd/network/10-netplan-eth0.network', mine(NETPLAN_ETH0, guest))
     write(networkd, '/etc/systemd/network/10-ulp-ulpd0.netdev', DUMMY_NETDEV)
     both(lambda guest: guest.ssh('networkctl', 'reload'), guests)
     dummy_parent(engine)
@@ -221,6 +230,7 @@ def test_what_the_role_made_survives_reboots_restarts_and_a_recreated_parent(lab
     for guest in guests:
         containers(guest)
         assert set(reachable(guest).values()) == {'ok'}, (guest.name, reachable(guest))
+        assert set(container_reaches_host(guest).values()) == {'ok'}, (guest.name, container_reaches_host(guest))
     # what each backend wrote
     stored = json.loads(engine.ssh('cat', '/etc/underlay.network/host-networks.json').stdout)
     assert [net['name'] for net in stored['networks']] == [net['name'] for net in NETWORKS]
@@ -232,7 +242,7 @@ def test_what_the_role_made_survives_reboots_restarts_and_a_recreated_parent(lab
     assert '10-netplan-eth0.network.d/60-underlay-network.conf' in listed, listed
     assert '60-underlay-network-ulpd0.network' in listed and '60-underlay-network-mv0-shim.netdev' in listed, listed
     for guest in guests:
-        assert guest.ssh('cat', '/etc/systemd/network/10-netplan-eth0.network').stdout == NETPLAN_ETH0
+        assert guest.ssh('cat', '/etc/systemd/network/10-netplan-eth0.network').stdout == mine(NETPLAN_ETH0, guest)
     assert networkd.ssh('test', '-e', '/etc/underlay.network', check=False).returncode != 0, \
         'the networkd backend stores its state as networkd files only'
 
@@ -254,6 +264,9 @@ def test_what_the_role_made_survives_reboots_restarts_and_a_recreated_parent(lab
         containers(guest)
     assert [reached_within(guest, TARGETS, 10) is not None for guest in guests] == [True, True], \
         [reachable(guest) for guest in guests]
+    # and the containers reach the host's own IPv4 and IPv6 address (proxy NDP on the shim, both backends)
+    assert [set(container_reaches_host(guest).values()) for guest in guests] == [{'ok'}, {'ok'}], \
+        [container_reaches_host(guest) for guest in guests]
     # after a reboot, what came back is exactly what Ansible wants: a second run changes nothing
     changed, out = site(lab, guests, BACKENDS)
     assert changed == [0, 0], out
@@ -301,7 +314,7 @@ def test_what_the_role_made_survives_reboots_restarts_and_a_recreated_parent(lab
             assert guest.ssh('ip', 'link', 'show', link, check=False).returncode != 0, (guest.name, link)
         # the guest's own networking is as it was
         assert guest.ssh('ip', '-br', 'addr', 'show', 'dev', 'mgmt0').stdout.split()[2:] == mgmt, guest.name
-        assert guest.ssh('cat', '/etc/systemd/network/10-netplan-eth0.network').stdout == NETPLAN_ETH0
+        assert guest.ssh('cat', '/etc/systemd/network/10-netplan-eth0.network').stdout == mine(NETPLAN_ETH0, guest)
         assert 'UP' in guest.ssh('ip', '-br', 'link', 'show', 'dev', 'eth0').stdout
     print('\npersistence timings (s): %s' % timings)
     # the guests as the other tests of the session expect them: no configuration of this test left
