@@ -58,6 +58,17 @@ def module():
 
 
 @pytest.fixture
+def host(lab):
+    """A 'host' namespace with a veth pair standing in for its NIC (up0, its peer up1), and two container
+    namespaces c1 and c2 (a test file with another scene defines its own `host`)."""
+    host = lab.add_ns('host')
+    lab.veth(host)
+    lab.add_ns('c1')
+    lab.add_ns('c2')
+    return host
+
+
+@pytest.fixture
 def seed000_host(lab):
     """helpers.seed000_scene as a fixture: the host namespace, its two macvlan containers made."""
     return seed000_scene(lab)

@@ -9,16 +9,6 @@ from helpers import sh
 pytestmark = pytest.mark.kernel('macvlan')
 
 
-@pytest.fixture
-def host(lab):
-    """A 'host' namespace with a veth pair standing in for its NIC, and two container namespaces."""
-    host = lab.add_ns('host')
-    lab.veth(host)
-    lab.add_ns('c1')
-    lab.add_ns('c2')
-    return host
-
-
 def child(lab, host, suffix, **extra):
     args = dict(name='eth0', parent='up0', parent_netns=host, netns=lab.ns(suffix))
     args.update(extra)

@@ -9,14 +9,6 @@ from helpers import kernel_has, sh
 pytestmark = pytest.mark.kernel('macvlan')
 
 
-@pytest.fixture
-def host(lab):
-    host = lab.add_ns('host')
-    lab.veth(host)
-    lab.add_ns('c1')
-    return host
-
-
 def base(lab, host, **extra):
     args = dict(name='eth0', parent='up0', parent_netns=host, netns=lab.ns('c1'))
     args.update(extra)
@@ -65,7 +57,6 @@ def test_name_taken_by_another_kind_is_not_touched(lab, host, module):
 
 
 def test_duplicate_mac_on_a_parent_is_explained(lab, host, module):
-    lab.add_ns('c2')
     mac = '02:00:5e:10:00:01'
     assert module('macvlan_link', **base(lab, host, macaddress=mac))['changed']
     before = lab.state(host, lab.ns('c2'))
@@ -120,7 +111,6 @@ def test_failure_mid_apply_undoes_what_the_task_created(lab, host):
     from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError
     from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
     from ansible_collections.underlay.network.plugins.module_utils._links.spec import build_spec
-    lab.add_ns('c2')
     mac = '02:00:5e:10:00:07'
 
     def spec(suffix):

@@ -255,16 +255,18 @@ def vlan_spec(name=None, parent='eth0', vlan_id=10, **params):
 
 # ---------------------------------------------------------------- requests, read back as the kernel reads them
 
+def _request_data(payload, fields):
+    """The IFLA_INFO_DATA attributes named in `fields` ({word: (attribute, decoder)}) that a request carries."""
+    attrs = netlink.parse_attrs(payload)
+    return {word: decode(attrs[attribute]) for word, (attribute, decode) in fields.items() if attribute in attrs}
+
+
 def macvlan_request_data(payload):
     """The IFLA_INFO_DATA of a macvlan request, in words: {'mode': 4, 'flags': 1, 'macaddr_mode': 3, 'source_macs': [...]}."""
+    found = _request_data(payload, {'mode': (IFLA_MACVLAN_MODE, netlink.as_u32),
+                                    'flags': (IFLA_MACVLAN_FLAGS, netlink.as_u16),
+                                    'macaddr_mode': (IFLA_MACVLAN_MACADDR_MODE, netlink.as_u32)})
     attrs = netlink.parse_attrs(payload)
-    found = {}
-    if IFLA_MACVLAN_MODE in attrs:
-        found['mode'] = netlink.as_u32(attrs[IFLA_MACVLAN_MODE])
-    if IFLA_MACVLAN_FLAGS in attrs:
-        found['flags'] = netlink.as_u16(attrs[IFLA_MACVLAN_FLAGS])
-    if IFLA_MACVLAN_MACADDR_MODE in attrs:
-        found['macaddr_mode'] = netlink.as_u32(attrs[IFLA_MACVLAN_MACADDR_MODE])
     if IFLA_MACVLAN_MACADDR_DATA in attrs:
         entries = netlink.parse_attrs(attrs[IFLA_MACVLAN_MACADDR_DATA])
         found['source_macs'] = [netlink.as_mac(m) for m in entries.get(('list', IFLA_MACVLAN_MACADDR), [])]
@@ -273,13 +275,7 @@ def macvlan_request_data(payload):
 
 def ipvlan_request_data(payload):
     """The IFLA_INFO_DATA of an ipvlan request, in words: {'mode': 1, 'flags': 0}."""
-    attrs = netlink.parse_attrs(payload)
-    found = {}
-    if IFLA_IPVLAN_MODE in attrs:
-        found['mode'] = netlink.as_u16(attrs[IFLA_IPVLAN_MODE])
-    if IFLA_IPVLAN_FLAGS in attrs:
-        found['flags'] = netlink.as_u16(attrs[IFLA_IPVLAN_FLAGS])
-    return found
+    return _request_data(payload, {'mode': (IFLA_IPVLAN_MODE, netlink.as_u16), 'flags': (IFLA_IPVLAN_FLAGS, netlink.as_u16)})
 
 
 def qos_entries(payload):

@@ -346,6 +346,15 @@ class Lab:
             "        ansible_python_interpreter: /usr/bin/python3\n")
 
     # -- the other commands ------------------------------------------------------------------
+    def molecule_instances(self, platforms):
+        """Molecule's instance config for a scenario whose PLATFORMS are this lab's guests, in order."""
+        names = [guest.name for guest in self.guests]
+        if list(platforms) != names:
+            raise LabError(f"the platforms of this scenario must be named {', '.join(names) or '(no guests)'} "
+                           f"(the lab {self.name}'s guests, in order), not {', '.join(platforms)}")
+        return [{"instance": guest.name, "address": guest.address, "port": 22, "user": "root",
+                 "identity_file": str(self.image.key)} for guest in self.guests]
+
     def reboot(self, name):
         """A power cycle: the guest halts, its kernel exits, a new kernel boots from its disk layer."""
         guest = self.guest(name)
@@ -400,6 +409,7 @@ USAGE = """usage: scripts/vm-lab [--lab NAME] COMMAND
   down                remove the lab: kernels, namespace, links, /tmp/NAME
   image               build (or find) the cached guest image and print its directory
   layout KIND         per guest, as JSON, what a scenario of KIND (macvlan, ipvlan, vlan) puts on it
+  instances FILE PLATFORM...  write Molecule's instance config for a scenario whose platforms are the guests
 NAME (default vml, or $VM_LAB_NAME) prefixes every lab object: namespace NAME-sw, /tmp/NAME, guests NAME-gN."""
 
 
@@ -433,6 +443,10 @@ def main(argv):
             print("\n".join(lab.status()) or f"lab {lab.name}: no guests")
         elif command == "down" and not args:
             lab.down()
+        elif command == "instances" and len(args) >= 2:
+            # JSON is YAML: Molecule reads the file as it is
+            Path(args[0]).write_text(json.dumps(lab.molecule_instances(args[1:]), indent=2) + "\n")
+            os.chmod(args[0], 0o600)
         elif command == "layout" and len(args) == 1:
             print(json.dumps(layout.vm_lab_guests(lab.name, args[0], [(g.number, g.name) for g in lab.guests])))
         elif command == "image" and not args:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
     IPVLAN_FLAGS, IPVLAN_MODES, KERNEL_MODULES, MACVLAN_MODES)
@@ -35,18 +35,23 @@ BUILTIN, LOADED, LOADABLE, MISSING = 'builtin', 'loaded', 'loadable', 'missing'
 STATUSES = (BUILTIN, LOADED, LOADABLE, MISSING)
 
 
-class Driver:
+class Driver(NamedTuple):
     """A kernel driver: the link kind it creates, its kernel module (also its name here) and config option."""
 
-    def __init__(self, kind: str, config: str, min_kernel: str | None = None, parent: bool = True,
-                 info_data: tuple = ()):
-        self.kind = kind
-        self.module = KERNEL_MODULES[kind]
-        self.name = self.module  # what kernel_drivers and the kernel_modules role call it
-        self.config = config
-        self.min_kernel = min_kernel  # None: no minimum (every kernel this collection runs on has it)
-        self.parent = parent
-        self.info_data = info_data  # IFLA_INFO_DATA attributes of the probe link
+    kind: str
+    config: str
+    min_kernel: str | None = None  # None: no minimum (every kernel this collection runs on has it)
+    parent: bool = True  # the probe link needs a parent
+    info_data: tuple = ()  # IFLA_INFO_DATA attributes of the probe link
+
+    @property
+    def module(self) -> str:
+        return KERNEL_MODULES[self.kind]
+
+    @property
+    def name(self) -> str:
+        """What kernel_drivers and the kernel_modules role call it: its module."""
+        return self.module
 
 
 # the probes' link options, in the kernel's numbers
@@ -73,18 +78,16 @@ PARENT_DRIVERS = {
 }
 
 
-class Feature:
+class Feature(NamedTuple):
     """A driver capability that came later than the driver itself."""
 
-    def __init__(self, name: str, driver: str, min_kernel: str, title: str, config: str | None, info_data: tuple,
-                 check: Callable[[dict], bool] | None = None):
-        self.name = name
-        self.driver = driver
-        self.min_kernel = min_kernel
-        self.title = title
-        self.config = config
-        self.info_data = info_data
-        self.check = check  # link data -> bool: the kernel kept the attribute (it ignores unknown ones)
+    name: str
+    driver: str
+    min_kernel: str
+    title: str
+    config: str | None
+    info_data: tuple
+    check: Callable[[dict], bool] | None = None  # link data -> bool: the kernel kept the attribute (it ignores unknown ones)
 
 
 def _kept_private_flag(data):

@@ -357,17 +357,6 @@ def test_bringing_up_a_port_with_a_taken_mac_does_not_say_none(kernel):
                                  "leave it out to get a random one; nothing was left changed")
 
 
-def test_ebusy_on_create_names_the_ipvlan_sibling(kernel):
-    add_links(kernel, ipvlan('ipv0', 20))
-    with pytest.raises(KernelError) as exc:
-        reconcile([macvlan_spec()])
-    assert exc.value.message == ("cannot create macvlan 'mv0' in the root namespace: parent 'eth0' already carries "
-                                 "ipvlan port 'ipv0' in the root namespace; a parent takes ports of one driver only: "
-                                 "use another parent or a VLAN sub-interface of it (EBUSY); nothing was left changed")
-    assert (exc.value.code, exc.value.field) == (errno.EBUSY, 'parent')
-    assert calls_of(kernel, 'del_link') == []  # nothing was created, nothing to undo
-
-
 def test_a_read_failure_changes_nothing(kernel):
     kernel.fail['set_link'] = errno.EPERM
     kernel.receive = lambda *args: [b'\x14\0\0\0\x02\0\0\0\x01\0\0\0\0\0\0\0\xff\xff\xff\xff']  # EPERM to the dump

@@ -373,15 +373,19 @@ def test_port_siblings_without_the_parent(kernel):
 
 # ---------------------------------------------------------------- the kernel's answers
 
-def test_ipvlan_on_a_parent_with_macvlan_ports_names_them(kernel):
-    reconcile([macvlan_spec()])
+@pytest.mark.parametrize('holder, refused', [(macvlan_spec, ipvlan_spec), (ipvlan_spec, macvlan_spec)])
+def test_a_parent_with_ports_of_the_other_driver_is_refused_naming_them(kernel, holder, refused):
+    """EBUSY either way round: the message names the sibling that holds the parent, nothing is left behind."""
+    held, wanted = holder(), refused()
+    reconcile([held])
     with pytest.raises(KernelError) as exc:
-        reconcile([ipvlan_spec()])
-    assert exc.value.message == ("cannot create ipvlan 'ipv0' in the root namespace: parent 'eth0' already carries "
-                                 "macvlan port 'mv0' in the root namespace; a parent takes ports of one driver only: "
-                                 "use another parent or a VLAN sub-interface of it (EBUSY); nothing was left changed")
+        reconcile([wanted])
+    assert exc.value.message == (
+        "cannot create %s '%s' in the root namespace: parent 'eth0' already carries %s port '%s' in the root "
+        "namespace; a parent takes ports of one driver only: use another parent or a VLAN sub-interface of it "
+        "(EBUSY); nothing was left changed" % (wanted.kind, wanted.name, held.kind, held.name))
     assert (exc.value.code, exc.value.field) == (errno.EBUSY, 'parent')
-    assert kernel.find(None, 'ipv0') is None
+    assert kernel.find(None, wanted.name) is None and calls_of(kernel, 'del_link') == []
 
 
 def test_macvlan_on_a_parent_with_ipvlan_ports_names_them(kernel):
