@@ -169,6 +169,7 @@ problems:
 '''
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import KernelError
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import KERNEL_MODULES, NETWORK_DRIVERS
 from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links import drivers
@@ -184,7 +185,7 @@ def _gather(module):
 
 def main():
     run_module(dict(
-        drivers=dict(type='list', elements='str', default=['macvlan', 'ipvlan', '8021q'],
+        drivers=dict(type='list', elements='str', default=[KERNEL_MODULES[kind] for kind in NETWORK_DRIVERS + ('vlan',)],
                      choices=drivers.DRIVER_CHOICES),
         features=dict(type='list', elements='str', default=[], choices=sorted(drivers.FEATURES)),
         probe=dict(type='bool', default=True),

@@ -16,6 +16,7 @@ import signal
 import time
 from typing import TYPE_CHECKING, Dict, List
 
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import NETNS_RUN_DIR
 from ansible_collections.underlay.network.plugins.module_utils._benchmark.netperf import (
     TESTS, NetperfError, Run, output_selectors, parse_keyval, summarise)
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
@@ -23,7 +24,6 @@ from ansible_collections.underlay.network.plugins.module_utils._common.errors im
 if TYPE_CHECKING:
     from ansible.module_utils.basic import AnsibleModule
 
-NETNS_DIR = '/run/netns'  # where `ip netns` keeps named namespaces
 LISTEN_TIMEOUT = 15  # seconds netserver may take to listen (a process start costs seconds under emulation)
 STOP_TIMEOUT = 5  # seconds netserver may take to go, per signal
 TCP_LISTEN = '0A'  # the state column of /proc/net/tcp for a listening socket
@@ -71,7 +71,7 @@ class Netperf:
         self.netperf = module.get_bin_path('netperf')
         self.netserver = module.get_bin_path('netserver')
         for option in ('client_netns', 'server_netns'):
-            if not os.path.exists(os.path.join(NETNS_DIR, self.params[option])):
+            if not os.path.exists(os.path.join(NETNS_RUN_DIR, self.params[option])):
                 raise NetperfError(f'{option}: network namespace {self.params[option]!r} does not exist; create it '
                                    'first (underlay.network.netns)', field=option, value=self.params[option])
 
@@ -82,7 +82,7 @@ class Netperf:
 
     def servers(self) -> List[int]:
         """PIDs of the netserver processes in the server's namespace (same /proc/PID/ns/net as /run/netns/NAME)."""
-        wanted = os.stat(os.path.join(NETNS_DIR, self.params['server_netns']))
+        wanted = os.stat(os.path.join(NETNS_RUN_DIR, self.params['server_netns']))
         pids = []
         for entry in os.listdir('/proc'):
             if not entry.isdigit():

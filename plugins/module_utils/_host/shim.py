@@ -19,7 +19,7 @@ import os
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.fields import (
     check_netns, parse_interface, parse_network)
-from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DEFAULT_MODES, MODES, OWNER_MARK
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DEFAULT_MODES, MODES, NETWORK_MODES, OWNER_MARK
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
 from ansible_collections.underlay.network.plugins.module_utils._links.spec import address_sort_key, build_spec, normalise_routes
@@ -71,7 +71,7 @@ def controller_addresses(given=None):
 
 # shim modes whose containers find the host by neighbour discovery (an ipvlan l3 port has none: its packets
 # for the host's address are routed to it); the per-interface settings proxy NDP needs on the shim
-ANSWERS_FOR_HOST = ('bridge', 'vepa', 'l2')
+ANSWERS_FOR_HOST = NETWORK_MODES['macvlan'] + ('l2',)
 PROXY_NDP_SETTINGS = {'proxy_ndp': 1, 'forwarding': 1}
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import OWNER_MARK
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DEFAULT_IPVLAN_FLAG, DEFAULT_MODES, OWNER_MARK
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
     HEADER, NETWORKD_DIR, File, owned_paths)
 
@@ -36,8 +36,8 @@ _QUIET_LINK = [('LinkLocalAddressing', 'no'), ('IPv6AcceptRA', 'no'), ('Configur
 
 def _networkd_mode(net):
     if net['driver'] == 'macvlan':
-        return [('Mode', net['mode'] or 'bridge')]
-    return [('Mode', (net['mode'] or 'l2').upper()), ('Flags', 'bridge')]
+        return [('Mode', net['mode'] or DEFAULT_MODES['macvlan'])]
+    return [('Mode', (net['mode'] or DEFAULT_MODES['ipvlan']).upper()), ('Flags', DEFAULT_IPVLAN_FLAG)]
 
 
 def _file(name, text):

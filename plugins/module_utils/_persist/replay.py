@@ -17,6 +17,7 @@ import os
 import socket
 import sys
 
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import NETNS_RUN_DIR
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
 from ansible_collections.underlay.network.plugins.module_utils._host.converge import converge_host
 from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
@@ -51,7 +52,7 @@ def replay_one(root, path, only_parent=None, log=say):
     where = "namespace '%s'" % netns if netns else 'the host'
     if only_parent and netns:
         return True  # a device unit speaks for the host's own namespace only
-    if netns and not os.path.exists(os.path.join('/run/netns', netns)):
+    if netns and not os.path.exists(os.path.join(NETNS_RUN_DIR, netns)):
         log('%s: namespace %s does not exist (yet); nothing to do' % (path, netns))
         return True
     with NamespaceLock(netns, 300, 'underlay-network-replay pid %d' % os.getpid()):

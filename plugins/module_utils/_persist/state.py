@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DEFAULT_MODES
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
     STATE_DIR, PersistError, owned_paths)
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import describe_links
@@ -32,7 +33,7 @@ def resolved(derived, netns):
     if not open_modes:
         return derived
     found = {view['name']: view.get('mode') for view in describe_links(netns, ['ipvlan'], open_modes) or []}
-    networks = [dict(net, mode=found.get(net['shim_name']) or 'l2') if net['shim_name'] in open_modes else net
+    networks = [dict(net, mode=found.get(net['shim_name']) or DEFAULT_MODES['ipvlan']) if net['shim_name'] in open_modes else net
                 for net in derived['networks']]
     return dict(derived, networks=networks)
 
