@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The lab's layout, in one place: the hosts, containers, addresses, VLANs and networks of every lab fleet.
 
 Two labs build the same fleets, each with its own names for the hosts:

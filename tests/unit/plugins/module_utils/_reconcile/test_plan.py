@@ -528,6 +528,6 @@ def test_a_rollback_puts_the_settings_and_proxy_entries_back():
     restore = engine._restore_spec(plan_link(shim_spec(), {None: snap}))
     assert restore.ipv6_conf == {'forwarding': 0, 'proxy_ndp': 0} and restore.proxies == ('2001:db8::99',)
     # IPv6 off on the link (no settings to read): nothing to write back
-    bare = engine._restore_spec(plan_link(shim_spec(), {None: Snapshot(None, [loopback(), ethernet(), macvlan('sh0')], [],
-                                                                      proxies=[])}))
+    ipv6_off = Snapshot(None, [loopback(), ethernet(), macvlan('sh0')], [], proxies=[])
+    bare = engine._restore_spec(plan_link(shim_spec(), {None: ipv6_off}))
     assert bare.ipv6_conf == {} and bare.proxies == ()
