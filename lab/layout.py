@@ -1,3 +1,7 @@
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 """The lab's layout, in one place: the hosts, containers, addresses, VLANs and networks of every lab fleet.
 
 Two labs build the same fleets, each with its own names for the hosts:
