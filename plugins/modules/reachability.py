@@ -38,6 +38,8 @@ options:
       - The addresses to probe, IPv4 or IPv6 (nothing is resolved), each given either as the address alone or as a
         dict with C(address) and C(name), the name the results call it by (a container's name, for example). A
         target without a name is called by its address.
+      - A target dict may also name the C(netns) its echoes leave from, instead of O(netns): so one task checks
+        both ways, the host to its containers and a container to the host's own addresses (IPv4 and IPv6).
     type: list
     elements: raw
     required: true
@@ -141,7 +143,7 @@ LIMITS = {'count': (1, 100), 'interval': (0.01, 10), 'timeout': (0.1, 60)}
 
 
 def checked_targets(params):
-    """[(name, address)] of the targets, or a ValidationError naming the option, the value and the fix."""
+    """[(name, address, netns)] of the targets, or a ValidationError naming the option, the value and the fix."""
     for option, (lowest, highest) in LIMITS.items():
         if not lowest <= params[option] <= highest:
             raise ValidationError('%s is %s; give a value from %s to %s' % (option, params[option], lowest, highest),
@@ -152,17 +154,19 @@ def checked_targets(params):
                               'first); give a longer timeout, fewer echoes or a shorter interval'
                               % (params['timeout'], params['count'], params['interval'], sending),
                               'timeout', params['timeout'])
-    return [_target(index, target) for index, target in enumerate(params['targets'])]
+    return [_target(index, target, params['netns']) for index, target in enumerate(params['targets'])]
 
 
-def _target(index, target):
-    """(name, address) of targets[index]: an address, or a dict with address and an optional name."""
+def _target(index, target, netns):
+    """(name, address, netns) of targets[index]: an address, or a dict with address and an optional name and netns
+    (the namespace its echoes leave from; `netns`, the module's, otherwise)."""
     where = 'targets[%d]' % index
     if isinstance(target, dict):
-        unknown = sorted(set(target) - {'name', 'address'})
+        unknown = sorted(set(target) - {'name', 'address', 'netns'})
         if unknown:
-            raise ValidationError('%s has %s; a target dict has only address and name' % (where, ', '.join(unknown)),
-                                  'targets', target)
+            raise ValidationError('%s has %s; a target dict has only address, name and netns'
+                                  % (where, ', '.join(unknown)), 'targets', target)
+        netns = target.get('netns') or netns
         if not target.get('address'):
             raise ValidationError('%s has no address; give {address: ..., name: ...} or the address alone' % where,
                                   'targets', target)
@@ -177,13 +181,16 @@ def _target(index, target):
     except ValueError:
         raise ValidationError("%s '%s' is not an IP address; give an IPv4 or IPv6 address (nothing is resolved)"
                               % (where, address), 'targets', address) from None
-    return str(name or address), address
+    return str(name or address), address, netns
 
 
 def report(targets, counts):
-    """The module's result from [(name, address)] and icmp.count_answers' {address: Count}."""
-    rows = [dict(name=name, address=address, reachable=counts[address].reachable, sent=counts[address].sent,
-                 answers=counts[address].answers, send_error=counts[address].send_error) for name, address in targets]
+    """The module's result from [(name, address, netns)] and {(netns, address): icmp.count_answers' Count}."""
+    rows = []
+    for name, address, netns in targets:
+        count = counts[(netns, address)]
+        rows.append(dict(name=name, address=address, reachable=count.reachable, sent=count.sent, answers=count.answers,
+                         send_error=count.send_error))
     return dict(
         changed=False,
         targets=rows,
@@ -196,18 +203,21 @@ def report(targets, counts):
 def probe(module):
     params = module.params
     targets = checked_targets(params)
-    try:
-        counts = icmp.count_answers(params['netns'], [address for _name, address in targets],
-                                    count=params['count'], interval=params['interval'], timeout=params['timeout'])
-    except NetlinkError as exc:
-        if exc.code != errno.ENOENT:
-            raise
-        raise UnderlayError("netns '%s' does not exist; create it first (underlay.network.netns) or leave netns out "
-                            "to probe from the namespace the task runs in" % params['netns'],
-                            'netns', params['netns']) from None
-    except PermissionError:
-        raise UnderlayError('opening raw ICMP sockets needs root or CAP_NET_RAW on the managed host; '
-                            'run the task with become: true') from None
+    counts = {}
+    for netns in dict.fromkeys(netns for _name, _address, netns in targets):  # each namespace once, in order
+        addresses = [address for _name, address, where in targets if where == netns]
+        try:
+            answered = icmp.count_answers(netns, addresses, count=params['count'], interval=params['interval'],
+                                          timeout=params['timeout'])
+        except NetlinkError as exc:
+            if exc.code != errno.ENOENT:
+                raise
+            raise UnderlayError("netns '%s' does not exist; create it first (underlay.network.netns) or leave netns "
+                                "out to probe from the namespace the task runs in" % netns, 'netns', netns) from None
+        except PermissionError:
+            raise UnderlayError('opening raw ICMP sockets needs root or CAP_NET_RAW on the managed host; '
+                                'run the task with become: true') from None
+        counts.update(((netns, address), count) for address, count in answered.items())
     return report(targets, counts)
 
 

@@ -105,6 +105,11 @@ def test_twenty_dual_stack_networks_converge_reach_and_reapply_changes_nothing(l
     assert made['networks'][4]['addresses'] == ['198.18.105.254/32', '2001:db8:5::1:1/128']
     assert all(reaches_everything(lab, host, 20)), 'host <-> container, IPv4 and IPv6, in every network'
     assert all(reaches_the_host(lab, 20)), "every container reaches the host's main IPv4 and IPv6 address"
+    # the same, as a verify play checks it: one reachability task, targets leaving from the containers' namespaces
+    probe = run_module('reachability', netns=host, targets=[
+        dict(name='%s%d->host' % (family, i), address=address, netns=lab.ns('c%d' % i)) for i in (1, 7, 20)
+        for family, address in (('v4-', '198.18.%d.45' % (100 + i)), ('v6-', '2001:db8:%x::1:45' % i))])
+    assert probe['rc'] == 0 and probe['not_reached'] == [] and len(probe['reached']) == 6, probe
     proxies = sh('ip -n %s -6 neigh show proxy' % host)
     assert all('2001:db8:%x::1:45 dev n%d-shim proxy' % (i, i) in proxies for i in range(1, 21)), proxies
     assert ipv6_setting(host, 'n7-shim', 'proxy_ndp') == '1' and ipv6_setting(host, 'n7-shim', 'forwarding') == '1'

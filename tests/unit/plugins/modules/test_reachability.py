@@ -35,14 +35,20 @@ class Module:
 def test_targets_are_addresses_or_dicts_and_an_unnamed_one_is_called_by_its_address():
     assert reachability.checked_targets(params(['198.18.1.2', {'address': '2001:db8::2'},
                                                 {'name': 'web1', 'address': '198.18.1.3'}])) == [
-        ('198.18.1.2', '198.18.1.2'), ('2001:db8::2', '2001:db8::2'), ('web1', '198.18.1.3')]
+        ('198.18.1.2', '198.18.1.2', None), ('2001:db8::2', '2001:db8::2', None), ('web1', '198.18.1.3', None)]
+
+
+def test_a_target_may_leave_from_its_own_namespace():
+    assert reachability.checked_targets(params(['198.18.1.2', {'name': 'c1->host', 'address': '2001:db8::45',
+                                                               'netns': 'c1'}], netns='host')) == [
+        ('198.18.1.2', '198.18.1.2', 'host'), ('c1->host', '2001:db8::45', 'c1')]
 
 
 @pytest.mark.parametrize('targets, field, words', [
     (['web1.example'], 'targets', "targets[0] 'web1.example' is not an IP address; give an IPv4 or IPv6 address"),
     ([{'name': 'a', 'address': '198.18.1.256'}], 'targets', "targets[0].address '198.18.1.256' is not an IP address"),
     (['198.18.1.2', {'name': 'a'}], 'targets', 'targets[1] has no address; give {address: ..., name: ...}'),
-    ([{'adress': '198.18.1.2'}], 'targets', 'targets[0] has adress; a target dict has only address and name'),
+    ([{'adress': '198.18.1.2'}], 'targets', 'targets[0] has adress; a target dict has only address, name and netns'),
     ([7], 'targets', 'targets[0] is 7; give an address or a dict with address and name'),
 ])
 def test_a_bad_target_is_named_with_its_value_and_the_fix(targets, field, words):
@@ -65,10 +71,10 @@ def test_counts_and_times_that_cannot_work_are_refused(options, words):
 
 
 def test_the_result_keeps_the_order_given_and_says_ok_or_fail_per_target():
-    counts = {'198.18.1.2': icmp.Count(sent=3, answers=2), '198.18.2.2': icmp.Count(sent=3, answers=0),
-              '198.18.9.9': icmp.Count(send_error='Network is unreachable')}
-    result = reachability.report([('h1-c1', '198.18.1.2'), ('h2-c1', '198.18.2.2'), ('far', '198.18.9.9'),
-                                  ('again', '198.18.1.2')], counts)
+    counts = {(None, '198.18.1.2'): icmp.Count(sent=3, answers=2), (None, '198.18.2.2'): icmp.Count(sent=3, answers=0),
+              (None, '198.18.9.9'): icmp.Count(send_error='Network is unreachable')}
+    result = reachability.report([('h1-c1', '198.18.1.2', None), ('h2-c1', '198.18.2.2', None),
+                                  ('far', '198.18.9.9', None), ('again', '198.18.1.2', None)], counts)
     assert result['changed'] is False
     assert result['summary'] == 'h1-c1=ok, h2-c1=FAIL, far=FAIL, again=ok'
     assert result['reached'] == ['h1-c1', 'again'] and result['not_reached'] == ['h2-c1', 'far']
@@ -91,6 +97,14 @@ def test_the_probe_passes_the_options_on(monkeypatch):
                                        interval=0.1, timeout=2.0))
     assert calls == [('net1', ['198.18.1.2'], 5, 0.1, 2.0)]
     assert result['summary'] == 'c1=ok' and result['targets'][0]['answers'] == 5
+
+    calls.clear()
+    both_ways = reachability.probe(Module(targets=[{'name': 'host->c1', 'address': '198.18.1.2'},
+                                                   {'name': 'c1->host', 'address': '2001:db8::45', 'netns': 'c1'},
+                                                   {'name': 'host->c2', 'address': '198.18.1.3'}], netns='host'))
+    assert calls == [('host', ['198.18.1.2', '198.18.1.3'], 3, 0.2, 3.0), ('c1', ['2001:db8::45'], 3, 0.2, 3.0)], \
+        'one probe per namespace, in the order first named'
+    assert both_ways['summary'] == 'host->c1=ok, c1->host=ok, host->c2=ok'
 
 
 @pytest.mark.parametrize('raised, field, words', [
