@@ -38,8 +38,9 @@ options:
       - The addresses to probe, IPv4 or IPv6 (nothing is resolved), each given either as the address alone or as a
         dict with C(address) and C(name), the name the results call it by (a container's name, for example). A
         target without a name is called by its address.
-      - A target dict may also name the C(netns) its echoes leave from, instead of O(netns): so one task checks
-        both ways, the host to its containers and a container to the host's own addresses (IPv4 and IPv6).
+      - A target dict may also name the C(netns) its echoes leave from, instead of O(netns), so one task checks
+        both ways, the host to its containers and a container to the host's own addresses (IPv4 and IPv6). It
+        must be a named namespace (C(ip netns list)); for a Docker container, name its namespace first.
     type: list
     elements: raw
     required: true
@@ -101,14 +102,16 @@ RETURN = r'''
 targets:
   description:
     - Every target, in the order given, with what its echoes did.
-    - C(sent) counts the echoes that left; C(answers) those answered; C(reachable) is C(answers > 0).
+    - C(sent) counts the echoes that left; C(answers) those answered; C(reachable) is C(answers > 0); C(netns) is
+      the namespace they left from (null for the one the task runs in).
     - C(send_error) is why the kernel refused to send (for example C(Network is unreachable) when the
       namespace has no route to the address), null when every echo left.
   returned: always
   type: list
   elements: dict
-  sample: [{name: web1, address: 198.18.1.2, reachable: true, sent: 3, answers: 3, send_error: null},
-           {name: other-host-db, address: 198.18.2.2, reachable: false, sent: 3, answers: 0, send_error: null}]
+  sample: [{name: web1, address: 198.18.1.2, netns: null, reachable: true, sent: 3, answers: 3, send_error: null},
+           {name: other-host-db, address: 198.18.2.2, netns: null, reachable: false, sent: 3, answers: 0,
+            send_error: null}]
 reached:
   description: The names of the targets that answered, in the order given.
   returned: always
@@ -189,8 +192,8 @@ def report(targets, counts):
     rows = []
     for name, address, netns in targets:
         count = counts[(netns, address)]
-        rows.append(dict(name=name, address=address, reachable=count.reachable, sent=count.sent, answers=count.answers,
-                         send_error=count.send_error))
+        rows.append(dict(name=name, address=address, netns=netns, reachable=count.reachable, sent=count.sent,
+                         answers=count.answers, send_error=count.send_error))
     return dict(
         changed=False,
         targets=rows,

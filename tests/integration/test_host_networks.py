@@ -377,3 +377,17 @@ def test_the_boot_replay_answers_for_the_parents_ipv6_address_before_the_network
         ('remove proxy', '2001:db8:1::1:45')], later['changes']
     assert 'proxy_ndp' not in json.loads((root / ('etc/underlay.network/host-networks@%s.json' % host)).read_text())
     assert converge(host, [network(1)], state='absent', persist='engine', persist_root=str(root))['rc'] == 0
+
+
+def test_a_sysctl_that_sets_forwarding_for_the_whole_namespace_leaves_the_shims_answering(lab):
+    """The kernel copies all.forwarding into every interface: the host's sysctls are written before its links,
+    so the shims that answer for the host's IPv6 addresses keep their own forwarding."""
+    host = scene(lab, 1)
+    sh('ip netns exec %s sysctl -qw net.ipv6.conf.all.forwarding=1' % host)
+    wanted = {'net.ipv6.conf.all.forwarding': 0}
+    made = converge(host, [network(1)], sysctls=wanted)
+    assert made['rc'] == 0 and [c['action'] for c in made['changes']][0] == 'set sysctl', made['changes']
+    assert ipv6_setting(host, 'all', 'forwarding') == '0' and ipv6_setting(host, 'n1-shim', 'forwarding') == '1'
+    assert all(reaches_the_host(lab, 1))
+    again = converge(host, [network(1)], sysctls=wanted)
+    assert again['rc'] == 0 and again['changed'] is False, again['changes']

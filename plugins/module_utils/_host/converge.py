@@ -101,22 +101,24 @@ class HostNetworks:
         shims = [shim.link_spec(snapshot) for shim in self.shims]
         # what each shim answers for as a proxy (the parent's IPv6 addresses now): a backend that persists the
         # shims itself (networkd) writes the same
-        self.proxy_ndp = {spec.name: spec.proxies for spec in shims if spec.proxies is not None}
+        self.proxy_ndp = {spec.name: spec.proxies for spec in shims if spec.ipv6_conf}
         tx.plan(self._vlan_specs(snapshot) + shims)
+        # sysctls go first: they name what exists already, and one such as all.forwarding is copied by the
+        # kernel into every interface, which would undo a shim's own forwarding if it came after the links
+        self.changes.extend(_sysctl_change(step, self.netns) for step in sysctl_steps)
         self._record_links(tx)
         self.changes.extend(_docker_change('create', net['name'], net['network']) for net in docker_plan)
         self.created.extend(net['name'] for net in docker_plan)
-        self.changes.extend(_sysctl_change(step, self.netns) for step in sysctl_steps)
         if self.check_mode:
             return
-        tx.apply()
         made, written = [], []
         try:
+            written = sysctl_steps  # a write that fails half way is undone too (writing a value back is harmless)
+            sysctl.apply(self.netns, sysctl_steps)
+            tx.apply()  # on a refusal it puts the links back itself, then raises
             for net in docker_plan:
                 self.client.create_network(create_body(dict(net['params'], name=net['name'])))
                 made.append(net)
-            written = sysctl_steps  # a write that fails half way is undone too (writing a value back is harmless)
-            sysctl.apply(self.netns, sysctl_steps)
             self._gate()
         except UnderlayError as exc:
             raise self._undo(tx, exc, made, written)
@@ -215,15 +217,15 @@ class HostNetworks:
         """Put back what ran before `exc` (newest first); the error then says what was put back."""
         back = []
         try:
-            if written:
-                sysctl.apply(self.netns, written, backwards=True)
-                back.append('sysctls %s' % ', '.join(step.attribute for step in written))
             for net in reversed(made):
                 view = self.client.network(net['name'])
                 if view:
                     self.client.remove_network(view['Id'], net['name'])
                 back.append('removed Docker network %s' % net['name'])
             back.extend(tx.rollback())
+            if written:
+                sysctl.apply(self.netns, written, backwards=True)
+                back.append('sysctls %s' % ', '.join(step.attribute for step in written))
         except UnderlayError as undo_error:
             return HostFailure('%s; putting things back failed too: %s (after: %s)' % (
                 exc.message, undo_error.message, ', '.join(back) or 'nothing'), exc.field, exc.value)

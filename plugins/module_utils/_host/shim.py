@@ -119,9 +119,11 @@ class ShimSpec:
             # the shim answers for them as a proxy, which the kernel does on an interface that forwards
             spec.ipv6_conf = dict(PROXY_NDP_SETTINGS)
             parent = snapshot.links.get(self.parent)
-            current = {str(ipaddress.ip_interface(text).ip) for text in
-                       (snapshot.addresses_of(parent) if parent else ()) if ':' in text}
+            current = {str(ipaddress.ip_interface(text).ip) for text in (snapshot.addresses_of(parent) if parent else ())
+                       if ':' in text and text not in snapshot.passing}
             spec.proxies = tuple(sorted(current | set(self.remembered_proxies), key=address_sort_key))
+        else:
+            spec.proxies = ()  # a shim that no longer answers (its network lost IPv6, an l3 mode) keeps no entry
         return spec
 
     def _mode(self, snapshot):

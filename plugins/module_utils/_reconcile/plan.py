@@ -125,8 +125,13 @@ def plan_link(spec: LinkSpec, snapshots: dict[str | None, Snapshot], missing_nam
         changes.append(Change('set alias', 'alias', current.get('alias'), spec.alias))
     if spec.routes is not None:
         changes.extend(route_changes(snapshot.owned_routes(current), spec.routes))
-    if spec.ipv6_conf is not None:
-        changes.extend(ipv6_conf_changes(before.get('ipv6_conf', {}), spec.ipv6_conf))
+    if spec.ipv6_conf:
+        if None in before['ipv6_conf'].values():
+            raise ValidationError(
+                "ipv6_conf: IPv6 is off on %s '%s' in %s (disable_ipv6, or an MTU below 1280), so it cannot answer for "
+                "the host's IPv6 addresses; turn IPv6 on for it, or leave IPv6 subnets out of its network"
+                % (spec.kind, spec.name, ns_words(spec.netns)), 'ipv6_conf', spec.name)
+        changes.extend(ipv6_conf_changes(before['ipv6_conf'], spec.ipv6_conf))
     if spec.proxies is not None:
         changes.extend(proxy_changes(before['proxies'], spec.proxies))
     return LinkPlan(spec, before, changes, warnings)

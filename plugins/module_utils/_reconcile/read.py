@@ -40,11 +40,16 @@ class Snapshot:
         self.links = {link['name']: link for link in links}
         self.by_index = {link['index']: link for link in links}
         self.addresses = {}
+        # IPv6 privacy addresses (they come and go) and addresses that failed duplicate detection
+        self.passing = set()
         for addr in addresses:
             if addr['address'] is None:
                 continue
             # the decoder already wrote the address in its canonical form
-            self.addresses.setdefault(addr['index'], []).append('%s/%d' % (addr['address'], addr['prefixlen']))
+            text = '%s/%d' % (addr['address'], addr['prefixlen'])
+            self.addresses.setdefault(addr['index'], []).append(text)
+            if addr['flags'] & (netlink.IFA_F_TEMPORARY | netlink.IFA_F_DADFAILED):
+                self.passing.add(text)
         # namespace name -> the id links here use for it in IFLA_LINK_NETNSID
         self.peer_nsids = peer_nsids or {}
         self._owners = None

@@ -78,7 +78,7 @@ def test_the_result_keeps_the_order_given_and_says_ok_or_fail_per_target():
     assert result['changed'] is False
     assert result['summary'] == 'h1-c1=ok, h2-c1=FAIL, far=FAIL, again=ok'
     assert result['reached'] == ['h1-c1', 'again'] and result['not_reached'] == ['h2-c1', 'far']
-    assert result['targets'][0] == dict(name='h1-c1', address='198.18.1.2', reachable=True, sent=3, answers=2,
+    assert result['targets'][0] == dict(name='h1-c1', address='198.18.1.2', netns=None, reachable=True, sent=3, answers=2,
                                         send_error=None)
     assert result['targets'][2]['send_error'] == 'Network is unreachable'
     assert 'unreachable' not in result, "Ansible reads a true 'unreachable' as a host it could not reach"

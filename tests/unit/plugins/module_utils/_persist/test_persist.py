@@ -164,3 +164,12 @@ def test_the_namespace_lock_is_re_entrant_within_a_process(tmp_path):
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # still held after the inner one left
     with open(outer.path) as handle:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released
+
+
+def test_the_stored_state_names_proxies_only_when_a_shim_answers_for_something(tmp_path):
+    answering = host(proxy_ndp={'web-shim': ('2001:db8:40::45',), 'db-shim': ()})
+    converge(tmp_path, 'engine', answering)
+    stored = json.loads((tmp_path / 'etc/underlay.network/host-networks.json').read_text())
+    assert stored['proxy_ndp'] == {'web-shim': ['2001:db8:40::45']}
+    converge(tmp_path, 'engine', host(proxy_ndp={'web-shim': ()}))
+    assert 'proxy_ndp' not in json.loads((tmp_path / 'etc/underlay.network/host-networks.json').read_text())

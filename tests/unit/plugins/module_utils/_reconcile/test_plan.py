@@ -527,7 +527,11 @@ def test_a_rollback_puts_the_settings_and_proxy_entries_back():
     snap = Snapshot(None, [loopback(), ethernet(), current], [], proxies=[{'index': 10, 'address': '2001:db8::99'}])
     restore = engine._restore_spec(plan_link(shim_spec(), {None: snap}))
     assert restore.ipv6_conf == {'forwarding': 0, 'proxy_ndp': 0} and restore.proxies == ('2001:db8::99',)
-    # IPv6 off on the link (no settings to read): nothing to write back
+    # IPv6 off on a link that is to answer (no settings to read): refused before anything changes, naming it
     ipv6_off = Snapshot(None, [loopback(), ethernet(), macvlan('sh0')], [], proxies=[])
-    bare = engine._restore_spec(plan_link(shim_spec(), {None: ipv6_off}))
-    assert bare.ipv6_conf == {} and bare.proxies == ()
+    with pytest.raises(ValidationError) as exc:
+        plan_link(shim_spec(), {None: ipv6_off})
+    assert exc.value.message.startswith("ipv6_conf: IPv6 is off on macvlan 'sh0' in the root namespace")
+    assert (exc.value.field, exc.value.value) == ('ipv6_conf', 'sh0')
+    # one that keeps no settings of ours has nothing to write back
+    assert engine._restore_spec(plan_link(macvlan_spec('sh0'), {None: ipv6_off})).ipv6_conf is None
