@@ -12,8 +12,10 @@ replay reading the stored state) hold the lock as one, and a nested `with` does 
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import stat
 import time
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
@@ -24,6 +26,35 @@ LOCK_DIR = '/run/underlay.network'
 
 class LockTimeout(UnderlayError):
     pass
+
+
+class PlantedLock(UnderlayError):
+    """Something other than our lock file sits at the lock's path: never followed, never truncated."""
+
+
+def _open_lock(path):
+    """The lock file, opened without following a symlink; refused when it is not a plain file of its own (a
+    symlink, a FIFO, a hard link to someone else's file), which truncating would destroy."""
+    directory = os.path.dirname(path)
+    if os.path.islink(directory) or (os.path.exists(directory) and not os.path.isdir(directory)):
+        raise PlantedLock("refusing the lock directory %s: it is not a directory of ours (a symlink or a file); "
+                          "remove it and run again" % directory, 'lock', directory)
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o755)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise PlantedLock("refusing the lock file %s: it is a symlink (to %s); remove it and run again"
+                              % (path, os.readlink(path)), 'lock', path) from None
+        raise
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        os.close(fd)
+        raise PlantedLock("refusing the lock file %s: it is %s, not a lock file of ours; remove it and run again" % (
+            path, 'not a regular file' if not stat.S_ISREG(info.st_mode) else 'a hard link to another file'),
+            'lock', path)
+    return fd
 
 
 class NamespaceLock:
@@ -41,9 +72,7 @@ class NamespaceLock:
         if self.path in NamespaceLock._held:
             NamespaceLock._held[self.path] += 1
             return self
-        if not os.path.isdir(os.path.dirname(self.path)):
-            os.makedirs(os.path.dirname(self.path), 0o755)
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        self._fd = _open_lock(self.path)
         deadline = time.time() + self.timeout
         while True:
             try:
@@ -66,9 +95,9 @@ class NamespaceLock:
         return self
 
     def _read_holder(self):
+        """Who holds it, as the holder wrote it into the file we have open (never the path again)."""
         try:
-            with open(self.path) as handle:
-                return handle.read().strip()
+            return os.pread(self._fd, 4096, 0).decode('utf-8', 'replace').strip()
         except OSError:
             return ''
 

@@ -33,7 +33,7 @@ from ansible_collections.underlay.network.plugins.module_utils._host.converge im
 from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
 from ansible_collections.underlay.network.plugins.module_utils._persist.engine import engine_files
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
-    UNIT_DIR, File, PersistError, apply_files, changes_and_diff, plan_files)
+    NETWORKD_DIR, STATE_DIR, UNIT_DIR, File, PersistError, apply_files, changes_and_diff, leftovers, plan_files)
 from ansible_collections.underlay.network.plugins.module_utils._persist.networkd import networkd_cleanup, networkd_files
 from ansible_collections.underlay.network.plugins.module_utils._persist.state import (
     read_state, resolved, state_document, state_file, stored_states)
@@ -76,6 +76,9 @@ class Persistence:
         else:
             files.append(File(mine))
         files += engine_files(self.root, docs_after, self.python)
+        # what a run killed while writing left behind (the engine's own tree is swept by engine_files)
+        files += leftovers(self.root, [STATE_DIR, UNIT_DIR, os.path.join(UNIT_DIR, '*.wants'), NETWORKD_DIR,
+                                       os.path.join(NETWORKD_DIR, '*.d'), 'etc/sysctl.d'])
         if not self.netns:
             wanted = (networkd_files(self.root, resolved(host.derived, None), host.proxy_ndp)
                       if self.backend == 'networkd' else [])
@@ -83,12 +86,21 @@ class Persistence:
         return files
 
     def converge(self, host, check_mode):
+        warnings = []
+        mine = state_file(self.netns)
+        full = os.path.join(self.root, mine)
+        if os.path.isfile(full) and not os.path.islink(full):  # a planted symlink is refused by the plan
+            try:
+                read_state(self.root, mine)
+            except (OSError, PersistError) as exc:  # the run rewrites (or removes) it: say what it replaces
+                warnings.append('the stored state /%s could not be read and is replaced: %s'
+                                % (mine, getattr(exc, 'message', None) or exc))
         plan = plan_files(self.root, self.desired(host))
         changes, before, after = changes_and_diff(plan)
         units_changed = any(want.path.startswith(UNIT_DIR) for want, _have, _action in plan)
         if plan and not check_mode:
             apply_files(self.root, plan)
-        return {'backend': self.backend, 'changes': changes, 'before': before, 'after': after,
+        return {'backend': self.backend, 'changes': changes, 'before': before, 'after': after, 'warnings': warnings,
                 'files': sorted({want.path for want, _h, _a in plan}),
                 # a running systemd must read the units again (not under a test root, nor in a container)
                 'reload_systemd': bool(units_changed and not check_mode and self.root == '/'
@@ -111,6 +123,7 @@ def converge_persistent(params, check_mode=False, docker_client=None, run_comman
             raise PersistError('systemctl daemon-reload failed (%s): %s; the files are written, the next boot reads '
                                'them' % (code, err.strip()), 'persist', 'daemon-reload')
     result['changes'] = result['changes'] + persisted['changes']
+    result['warnings'] = result.get('warnings', []) + persisted['warnings']
     result['changed'] = bool(result['changes'])
     result['diff']['before'].update(persisted['before'])
     result['diff']['after'].update(persisted['after'])

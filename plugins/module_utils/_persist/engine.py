@@ -60,14 +60,41 @@ def engine_sources():
     return sources
 
 
+# The entry point a boot runs as root: it first refuses an engine tree that anyone but its owner could have
+# changed (a group- or world-writable file or directory, another owner, a symlink), then replays.
+REPLAY_SCRIPT = """\
+# Replays the stored desired state (/etc/underlay.network/*.json) with the engine copied beside it.
+import os
+import stat
+import sys
+
+sys.dont_write_bytecode = True  # the tree is Ansible's to compare: no __pycache__ in it
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def unsafe(top):
+    \"\"\"The first path under TOP that someone other than its owner could have changed, or None.\"\"\"
+    for path in [top] + [os.path.join(folder, name) for folder, dirs, files in os.walk(top) for name in dirs + files]:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode) or info.st_mode & 0o022 or info.st_uid != os.geteuid():
+            return path
+    return None
+
+
+BAD = unsafe(HERE)
+if BAD:
+    sys.stderr.write("underlay.network replay: refusing to run the engine in %s: %s is a symlink, writable by "
+                     "others or owned by another user; run the playbook again to rewrite it\\n" % (HERE, BAD))
+    sys.exit(1)
+sys.path.insert(0, os.path.join(HERE, "lib"))
+from ansible_collections.underlay.network.plugins.module_utils._persist.replay import main  # noqa: E402
+
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def _replay_script(python):
-    return ('#!%s\n' % python + HEADER % 'engine' +
-            '# Replays the stored desired state (/etc/underlay.network/*.json) with the engine copied beside it.\n'
-            'import os\nimport sys\n\n'
-            'sys.dont_write_bytecode = True  # the tree is Ansible\'s to compare: no __pycache__ in it\n'
-            'sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))\n'
-            'from ansible_collections.underlay.network.plugins.module_utils._persist.replay import main  # noqa: E402\n\n'
-            'sys.exit(main(sys.argv[1:]))\n')
+    return '#!%s\n' % python + HEADER % 'engine' + REPLAY_SCRIPT
 
 
 def _replay_unit():

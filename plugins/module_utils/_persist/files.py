@@ -6,12 +6,18 @@
 the plan is the list of paths that differ (write, link, remove), shown as steps and a diff, then applied.
 
 Files are found again by their names (and a header line), never by a side record.
+
+What is written here is run as root at every boot, so nothing planted is followed: a path we write is opened
+without following a symlink and never truncated in place (a new file under a temporary name, synced, renamed
+over it, the directory synced after: after a power cut the file is the old one or the new one, whole); a
+symlink or a non-regular file where we keep a file, or a symlinked directory of ours, is refused by name.
 """
 
 from __future__ import annotations
 
 import glob
 import os
+import stat
 
 from ansible_collections.underlay.network.plugins.module_utils._common.change import step
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
@@ -22,6 +28,9 @@ ENGINE_DIR = 'usr/lib/underlay.network'
 UNIT_DIR = 'etc/systemd/system'
 NETWORKD_DIR = 'etc/systemd/network'
 HEADER = '# Written by underlay.network (host_networks, persist: %s); changes here are overwritten.\n'
+PARTIAL = '.underlay-new'  # a file being written; one left behind by a killed run is removed by the next
+# directories of the system's that our files sit in: never made, pruned or judged by us
+SYSTEM_DIRS = {'', 'etc', 'usr', 'usr/lib', 'etc/systemd', UNIT_DIR, NETWORKD_DIR, 'etc/sysctl.d'}
 
 
 class PersistError(UnderlayError):
@@ -48,21 +57,56 @@ class File:
         return self.content is None and self.link is None
 
 
+def _refuse(full, what, fix='remove it (it was not made by this collection) and run again'):
+    raise PersistError('refusing to write %s: %s; %s' % (full, what, fix), 'persist', full)
+
+
+def _check_dirs(root, path):
+    """Our directories on the way to PATH must be real directories (a symlink there would send our files,
+    run as root at boot, wherever it points)."""
+    relative = os.path.dirname(path)
+    while relative not in SYSTEM_DIRS:
+        full = os.path.join(root, relative)
+        if os.path.islink(full):
+            _refuse(full, 'it is a symlink (to %s), not a directory of ours' % os.readlink(full))
+        relative = os.path.dirname(relative)
+
+
 def _current(root, path):
+    """The path as it is: a File with its content or link target; a planted non-regular file is refused."""
     full = os.path.join(root, path)
-    if os.path.islink(full):
+    try:
+        info = os.lstat(full)
+    except FileNotFoundError:
+        return File(path)
+    if stat.S_ISLNK(info.st_mode):
         return File(path, link=os.readlink(full))
-    if os.path.isfile(full):
-        with open(full) as handle:
-            return File(path, content=handle.read(), mode=os.stat(full).st_mode & 0o7777)
-    return File(path)
+    if not stat.S_ISREG(info.st_mode):
+        _refuse(full, 'it is not a regular file (mode %o)' % info.st_mode)
+    fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd) as handle:
+        return File(path, content=handle.read(), mode=info.st_mode & 0o7777)
+
+
+def leftovers(root, directories):
+    """Files some earlier run was writing when it was killed (PARTIAL), in DIRECTORIES under ROOT, to remove; a
+    symlink or a non-regular file under such a name was planted, and is refused."""
+    found = [path for directory in directories for path in owned_paths(root, os.path.join(directory, '*' + PARTIAL))]
+    for path in found:
+        if not stat.S_ISREG(os.lstat(os.path.join(root, path)).st_mode):
+            _refuse(os.path.join(root, path), 'it is a symlink or not a regular file under the temporary name of a '
+                    'file this collection writes')
+    return [File(path) for path in found]
 
 
 def plan_files(root, desired):
     """[(wanted File, current File, action)] for every path whose state differs."""
     plan = []
     for want in desired:
+        _check_dirs(root, want.path)
         have = _current(root, want.path)
+        if want.content is not None and have.link is not None:
+            _refuse(os.path.join(root, want.path), 'it is a symlink to %s where this collection keeps a file' % have.link)
         if want.absent:
             if not have.absent:
                 plan.append((want, have, 'remove file'))
@@ -78,29 +122,62 @@ def apply_files(root, plan):
     for want, _have, action in plan:
         full = os.path.join(root, want.path)
         try:
-            if os.path.lexists(full) and (action != 'write file' or os.path.islink(full)):
-                os.unlink(full)
             if action == 'remove file':
+                os.unlink(full)  # a symlink itself, never what it points to
+                _sync_dir(os.path.dirname(full))
                 _prune_dirs(root, os.path.dirname(want.path))
                 continue
-            if not os.path.isdir(os.path.dirname(full)):
-                os.makedirs(os.path.dirname(full), 0o755)
+            _make_dirs(root, os.path.dirname(want.path))
+            partial = full + PARTIAL
+            if os.path.lexists(partial):  # left by a run that was killed while writing it (leftovers() checked it)
+                if not stat.S_ISREG(os.lstat(partial).st_mode):
+                    _refuse(partial, 'it is a symlink or not a regular file under a temporary name of ours')
+                os.unlink(partial)
             if action == 'link file':
-                os.symlink(want.link, full)
+                os.symlink(want.link, partial)
             else:
-                partial = full + '.underlay-new'
-                with open(partial, 'w') as handle:
-                    handle.write(want.content)
-                os.chmod(partial, want.mode)
-                os.rename(partial, full)
+                _write_new(partial, want.content, want.mode)
+            os.rename(partial, full)  # atomic: the old file or the new one, never half of one
+            _sync_dir(os.path.dirname(full))
         except OSError as exc:
             raise PersistError('cannot %s %s: %s' % (action.split()[0], full, exc.strerror or exc), 'persist', full)
 
 
+def _write_new(path, content, mode):
+    """A new file (never an existing one, never through a symlink) with CONTENT, on disk before it is renamed."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    with os.fdopen(fd, 'w') as handle:
+        handle.write(content)
+        handle.flush()
+        os.fchmod(fd, mode)  # whatever the umask
+        os.fsync(fd)
+
+
+def _sync_dir(path):
+    """The directory's entries on disk (a rename is durable only once its directory is)."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _make_dirs(root, relative):
+    """The directories down to RELATIVE that are missing, 0755 whatever the umask (root owns what root makes)."""
+    full = os.path.join(root, relative)
+    if os.path.isdir(full):
+        return
+    if not relative:  # a persist_root that does not exist yet
+        os.makedirs(root, 0o755)
+        return
+    _make_dirs(root, os.path.dirname(relative))
+    os.mkdir(full, 0o755)
+    os.chmod(full, 0o755)
+
+
 def _prune_dirs(root, relative):
     """Removes directories we emptied (a .wants/ or .d/ directory), up to the config directory itself."""
-    stop = {UNIT_DIR, NETWORKD_DIR, 'etc/sysctl.d', 'usr/lib', 'usr', 'etc', ''}
-    while relative not in stop:
+    while relative not in SYSTEM_DIRS:
         try:
             os.rmdir(os.path.join(root, relative))
         except OSError:

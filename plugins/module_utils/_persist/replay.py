@@ -105,7 +105,8 @@ def main(argv):
     for path in paths:
         try:
             ok = replay_one(root, path, only_parent) and ok
-        except (UnderlayError, OSError, ValueError) as exc:
-            say('%s: cannot replay it: %s' % (path, getattr(exc, 'message', None) or exc))
+        except Exception as exc:  # pylint: disable=broad-except  # one bad state must not keep the others back
+            say('%s: cannot replay it: %s' % (path, getattr(exc, 'message', None) or '%s: %s' % (
+                type(exc).__name__, exc)))
             ok = False
     return 0 if ok else 1

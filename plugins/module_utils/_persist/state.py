@@ -78,12 +78,36 @@ def state_document(host):
 
 
 def read_state(root, path):
-    with open(os.path.join(root, path)) as handle:
-        doc = json.load(handle)
-    if doc.get('format') != STATE_FORMAT:
-        raise PersistError('%s: unknown format %r (this engine reads format %d); run the playbook again to rewrite '
-                           'it' % (path, doc.get('format'), STATE_FORMAT), 'format', doc.get('format'))
+    """A stored state, checked: PersistError says what is wrong with it (cut short, a newer format, a hand edit)."""
+    try:
+        with open(os.path.join(root, path)) as handle:
+            doc = json.load(handle)
+    except ValueError as exc:
+        raise PersistError('%s: not JSON (%s): cut short or edited by hand; run the playbook again to rewrite it'
+                           % (path, exc), 'state', path) from None
+    if not isinstance(doc, dict) or doc.get('format') != STATE_FORMAT:
+        found = doc.get('format') if isinstance(doc, dict) else type(doc).__name__
+        raise PersistError('%s: unknown format %r (this engine reads format %d: a newer release wrote it?); run the '
+                           'playbook again to rewrite it' % (path, found, STATE_FORMAT), 'format', found)
+    problem = _schema_problem(doc)
+    if problem:
+        raise PersistError('%s: %s; run the playbook again to rewrite it' % (path, problem), 'state', path)
     return doc
+
+
+def _schema_problem(doc):
+    """What breaks the stored state's shape (a hand edit), or None."""
+    if doc.get('netns') is not None and not isinstance(doc['netns'], str):
+        return 'netns is %r, not a namespace name' % (doc['netns'],)
+    for key, kind in (('networks', list), ('sysctls', dict), ('proxy_ndp', dict)):
+        if key in doc and not isinstance(doc[key], kind):
+            return '%s is a %s, not a %s' % (key, type(doc[key]).__name__, kind.__name__)
+    if 'networks' not in doc:
+        return 'it lists no networks'
+    for index, net in enumerate(doc['networks']):
+        if not isinstance(net, dict) or not all(isinstance(net.get(key), str) for key in ('name', 'parent')):
+            return 'networks[%d] is not a network with a name and a parent' % index
+    return None
 
 
 def stored_states(root):
