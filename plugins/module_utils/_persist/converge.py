@@ -68,7 +68,9 @@ class Persistence:
                 except (OSError, ValueError, PersistError):
                     continue  # not ours to judge: it stays, and so does the engine
                 docs_after[doc.get('netns')] = doc
-        files = []
+        # first what a run killed while writing left behind (engine_files sweeps the engine's own tree)
+        files = leftovers(self.root, [STATE_DIR, UNIT_DIR, os.path.join(UNIT_DIR, '*.wants'), NETWORKD_DIR,
+                                      os.path.join(NETWORKD_DIR, '*.d'), 'etc/sysctl.d'])
         if self.backend == 'engine':
             doc = state_document(host)
             docs_after[self.netns] = doc
@@ -76,9 +78,6 @@ class Persistence:
         else:
             files.append(File(mine))
         files += engine_files(self.root, docs_after, self.python)
-        # what a run killed while writing left behind (the engine's own tree is swept by engine_files)
-        files += leftovers(self.root, [STATE_DIR, UNIT_DIR, os.path.join(UNIT_DIR, '*.wants'), NETWORKD_DIR,
-                                       os.path.join(NETWORKD_DIR, '*.d'), 'etc/sysctl.d'])
         if not self.netns:
             wanted = (networkd_files(self.root, resolved(host.derived, None), host.proxy_ndp)
                       if self.backend == 'networkd' else [])

@@ -18,14 +18,14 @@ import sys
 
 from ansible_collections.underlay.network.plugins.module_utils._kernel.systemd import device_unit, systemd_escape_path
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
-    ENGINE_DIR, HEADER, UNIT_DIR, File, owned_paths)
+    ENGINE_DIR, HEADER, UNIT_DIR, UNIT_PREFIX, File, owned_paths)
 from ansible_collections.underlay.network.plugins.module_utils._persist.state import root_parents
 # imported for what it imports: the copy of the engine must hold everything a boot replay runs
 from ansible_collections.underlay.network.plugins.module_utils._persist import replay  # noqa: F401 pylint: disable=unused-import # isort:skip
 
 
-REPLAY_UNIT = 'underlay-network-replay.service'
-PARENT_UNIT = 'underlay-network-parent@.service'
+REPLAY_UNIT = UNIT_PREFIX + 'replay.service'
+PARENT_UNIT = UNIT_PREFIX + 'parent@.service'
 # the network stacks whose (re)start may drop our routes: the replay runs again after each
 NETWORK_SERVICES = ('systemd-networkd.service', 'NetworkManager.service')
 
@@ -151,8 +151,8 @@ def engine_files(root, docs_after, python):
     existing = [os.path.relpath(os.path.join(top, name), root)
                 for top, _dirs, names in os.walk(os.path.join(root, ENGINE_DIR)) for name in names
                 if '__pycache__' not in top]
-    existing += owned_paths(root, os.path.join(UNIT_DIR, 'underlay-network-*'))
-    existing += owned_paths(root, os.path.join(UNIT_DIR, '*.wants', 'underlay-network-*'))
+    existing += owned_paths(root, os.path.join(UNIT_DIR, UNIT_PREFIX + '*'))
+    existing += owned_paths(root, os.path.join(UNIT_DIR, '*.wants', UNIT_PREFIX + '*'))
     for path in existing:
         wanted.setdefault(path, File(path, summary='engine code' if path.startswith(ENGINE_DIR + '/lib') else None))
     return [wanted[path] for path in sorted(wanted)]

@@ -27,6 +27,7 @@ STATE_DIR = 'etc/underlay.network'
 ENGINE_DIR = 'usr/lib/underlay.network'
 UNIT_DIR = 'etc/systemd/system'
 NETWORKD_DIR = 'etc/systemd/network'
+UNIT_PREFIX = 'underlay-network-'  # our systemd units: underlay-network-replay.service, underlay-network-parent@.service
 HEADER = '# Written by underlay.network (host_networks, persist: %s); changes here are overwritten.\n'
 PARTIAL = '.underlay-new'  # a file being written; one left behind by a killed run is removed by the next
 # directories of the system's that our files sit in: never made, pruned or judged by us
@@ -93,10 +94,18 @@ def leftovers(root, directories):
     symlink or a non-regular file under such a name was planted, and is refused."""
     found = [path for directory in directories for path in owned_paths(root, os.path.join(directory, '*' + PARTIAL))]
     for path in found:
-        if not stat.S_ISREG(os.lstat(os.path.join(root, path)).st_mode):
-            _refuse(os.path.join(root, path), 'it is a symlink or not a regular file under the temporary name of a '
-                    'file this collection writes')
+        _check_partial(os.path.join(root, path))
     return [File(path) for path in found]
+
+
+def _check_partial(full):
+    """A file under our temporary name is one we were writing: a regular file, or a unit link of ours."""
+    info = os.lstat(full)
+    if stat.S_ISREG(info.st_mode):
+        return
+    if stat.S_ISLNK(info.st_mode) and os.readlink(full).startswith('/%s/%s' % (UNIT_DIR, UNIT_PREFIX)):
+        return
+    _refuse(full, 'it is a symlink or not a regular file under the temporary name of a file this collection writes')
 
 
 def plan_files(root, desired):
@@ -123,15 +132,15 @@ def apply_files(root, plan):
         full = os.path.join(root, want.path)
         try:
             if action == 'remove file':
-                os.unlink(full)  # a symlink itself, never what it points to
+                if os.path.lexists(full):  # a leftover the write of its own file already cleared
+                    os.unlink(full)  # a symlink itself, never what it points to
                 _sync_dir(os.path.dirname(full))
                 _prune_dirs(root, os.path.dirname(want.path))
                 continue
             _make_dirs(root, os.path.dirname(want.path))
             partial = full + PARTIAL
-            if os.path.lexists(partial):  # left by a run that was killed while writing it (leftovers() checked it)
-                if not stat.S_ISREG(os.lstat(partial).st_mode):
-                    _refuse(partial, 'it is a symlink or not a regular file under a temporary name of ours')
+            if os.path.lexists(partial):  # left by a run that was killed while writing it
+                _check_partial(partial)
                 os.unlink(partial)
             if action == 'link file':
                 os.symlink(want.link, partial)
