@@ -83,7 +83,7 @@ def test_killed_anywhere_the_next_run_converges_and_nothing_half_made_stays(lab,
          if (root / 'usr/lib/underlay.network').exists() else False),
         ('the units being written', lambda: any((root / 'etc/systemd/system').glob('underlay-network-*'))
          if (root / 'etc/systemd/system').exists() else False),
-        ('after its last file', lambda: (root / 'etc/systemd/system/multi-user.target.wants').exists()),
+        ('after its last file', (root / 'etc/systemd/system/multi-user.target.wants').exists),
     ]
     outcomes = []
     for label, reached in points:
@@ -131,8 +131,7 @@ def test_two_controllers_at_once_queue_and_the_second_declaration_is_what_stays(
     root = tmp_path / 'root'
     declarations = {
         'first': [dict(network(i), metric=5) for i in range(1, COUNT + 1)],
-        'second': [dict(network(i), metric=7, subnets=[dict(s, shim_address=s['shim_address'].replace('254', '253')
-                                                             .replace('1:1', '1:2')) for s in network(i)['subnets']])
+        'second': [dict(network(i), metric=7, subnets=[moved_shim(s) for s in network(i)['subnets']])
                    for i in range(1, COUNT + 1)],
     }
     procs = {job: _start_with(host, root, networks) for job, networks in declarations.items()}
@@ -161,6 +160,11 @@ def test_two_controllers_at_once_queue_and_the_second_declaration_is_what_stays(
     assert again['changed'] is False, again['changes'][:5]
     run(host, root, 'absent')
     assert ours(host) == ([], [])
+
+
+def moved_shim(subnet):
+    """The subnet with another shim address (.253 for .254, ::1:2 for ::1:1)."""
+    return dict(subnet, shim_address=subnet['shim_address'].replace('254', '253').replace('1:1', '1:2'))
 
 
 def _start_with(host, root, networks):
