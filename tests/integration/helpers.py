@@ -7,6 +7,7 @@ and the one-host, two-container macvlan scene most tests start from. Tests impor
 conftest.py only wires these into pytest (options, markers, fixtures).
 """
 import contextlib
+import glob
 import importlib
 import io
 import json
@@ -100,6 +101,9 @@ class Lab:
         for name in sh('ip netns list').split():
             if name.startswith(self.prefix + '-'):
                 sh('ip netns del %s' % name, check=False)
+        # the lock files host_networks kept for our namespaces (released, empty: the lab's, so they go too)
+        for path in glob.glob('/run/underlay.network/netns-%s-*.lock' % self.prefix):
+            os.unlink(path)
 
 
 def run_module(module, check=False, diff=True, **args):
