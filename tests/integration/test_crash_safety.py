@@ -83,7 +83,7 @@ def test_killed_anywhere_the_next_run_converges_and_nothing_half_made_stays(lab,
          if (root / 'usr/lib/underlay.network').exists() else False),
         ('the units being written', lambda: any((root / 'etc/systemd/system').glob('underlay-network-*'))
          if (root / 'etc/systemd/system').exists() else False),
-        ('after its last file', (root / 'etc/systemd/system/multi-user.target.wants').exists),
+        ('after its last file', (root / ('etc/underlay.network/host-networks@%s.json' % host)).exists),
     ]
     outcomes = []
     for label, reached in points:

@@ -8,6 +8,7 @@ import json
 import os
 import stat
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -27,10 +28,13 @@ def host(lab):
 
 
 @pytest.fixture
-def victim(tmp_path):
-    path = tmp_path / 'victim'
+def victim(lab):
+    """Someone else's file, on the file system of the lock directory (a hard link cannot cross file systems)."""
+    os.makedirs('/run/underlay.network', exist_ok=True)
+    path = Path('/run/underlay.network/%s-victim' % lab.prefix)
     path.write_text(VICTIM_TEXT)
-    return path
+    yield path
+    path.unlink()
 
 
 def converge(host, root, **extra):
@@ -150,3 +154,40 @@ def test_a_corrupt_state_is_one_line_of_the_replay_the_others_come_back_and_the_
     assert rewritten['rc'] == 0 and replaced, rewritten
     assert json.loads(bad.read_text())['networks'][0]['name'] == 'n1'
     assert converge(other, root, state='absent')['rc'] == 0 and converge(host, root, state='absent')['rc'] == 0
+
+
+def test_what_others_could_change_in_our_tree_is_put_back_by_the_next_run(host, tmp_path):
+    """A directory of ours made world-writable, a file given to another user, a symlink in place of a directory
+    of the engine: the replay refuses the tree, and the next run makes it ours again."""
+    root = tmp_path / 'root'
+    assert converge(host, root)['rc'] == 0
+    engine = root / 'usr/lib/underlay.network'
+    lib = engine / 'lib'
+    code = lib / 'ansible_collections/underlay/network/plugins/module_utils/_kernel/netlink.py'
+    os.chmod(str(lib), 0o777)
+    os.chown(str(code), 1000, -1)
+    os.symlink('/', str(lib / 'evil'))
+    refused = subprocess.run([str(engine / 'replay'), '--root', str(root)], capture_output=True, text=True, check=False)
+    assert refused.returncode == 1 and 'refusing to run the engine' in refused.stderr
+    repaired = converge(host, root)
+    assert repaired['rc'] == 0 and repaired['changed'], repaired
+    assert stat.S_IMODE(os.stat(str(lib)).st_mode) == 0o755 and os.stat(str(code)).st_uid == 0
+    assert not os.path.lexists(str(lib / 'evil'))
+    assert subprocess.run([str(engine / 'replay'), '--root', str(root)], capture_output=True, check=False).returncode == 0
+    assert converge(host, root)['changed'] is False
+
+
+def test_a_fifo_or_a_foreign_state_is_refused_by_the_replay_without_hanging(lab, host, tmp_path):
+    root = tmp_path / 'root'
+    assert converge(host, root)['rc'] == 0
+    states = root / 'etc/underlay.network'
+    os.mkfifo(str(states / 'host-networks@ulnone.json'))  # would block a plain open() for ever
+    (states / 'host-networks@ulother.json').write_text((states / ('host-networks@%s.json' % host)).read_text())
+    out = subprocess.run([str(root / 'usr/lib/underlay.network/replay'), '--root', str(root)], capture_output=True,
+                         text=True, timeout=60, check=False)
+    assert 'host-networks@ulnone.json: cannot replay it' in out.stdout and 'not a regular file' in out.stdout, out.stdout
+    assert "host-networks@ulother.json: cannot replay it" in out.stdout and 'not of the namespace its name says' in \
+        out.stdout, out.stdout
+    assert "namespace '%s': networks n1" % host in out.stdout, 'its own state still replayed'
+    os.unlink(str(states / 'host-networks@ulnone.json'))
+    os.unlink(str(states / 'host-networks@ulother.json'))

@@ -76,6 +76,8 @@ def test_a_power_cut_after_a_run_or_in_the_middle_leaves_the_old_state_or_the_ne
     stored = json.loads(text)  # whole JSON: never empty, never cut short
     names = [net['name'] for net in stored['networks']]
     assert names in (['pwa'], ['pwb']), text
+    print('power cut in the middle of a run: after the boot the stored state is the %s one' % (
+        'old' if names == ['pwa'] else 'new'))
     assert shims == ['%s-shim' % names[0]], (names, shims)
 
     # the next run completes it, and a clean removal leaves nothing for the next boot

@@ -45,8 +45,8 @@ def _open_lock(path):
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise PlantedLock("refusing the lock file %s: it is a symlink (to %s); remove it and run again"
-                              % (path, os.readlink(path)), 'lock', path) from None
+            raise PlantedLock("refusing the lock file %s: it is a symlink; remove it and run again" % path,
+                              'lock', path) from None
         raise
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:

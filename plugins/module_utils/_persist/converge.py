@@ -60,13 +60,14 @@ class Persistence:
 
     def desired(self, host):
         mine = state_file(self.netns)
-        docs_after = {}
+        docs_after, unreadable = {}, False
         for path in stored_states(self.root):
             if path != mine:
                 try:
                     doc = read_state(self.root, path)
                 except (OSError, ValueError, PersistError):
-                    continue  # not ours to judge: it stays, and so does the engine
+                    unreadable = True  # not ours to judge: it stays, and so does the engine with its units
+                    continue
                 docs_after[doc.get('netns')] = doc
         # first what a run killed while writing left behind (engine_files sweeps the engine's own tree)
         files = leftovers(self.root, [STATE_DIR, UNIT_DIR, os.path.join(UNIT_DIR, '*.wants'), NETWORKD_DIR,
@@ -74,15 +75,18 @@ class Persistence:
         if self.backend == 'engine':
             doc = state_document(host)
             docs_after[self.netns] = doc
-            files.append(File(mine, content=json.dumps(doc, indent=2, sort_keys=True) + '\n'))
+            state = File(mine, content=json.dumps(doc, indent=2, sort_keys=True) + '\n')
         else:
-            files.append(File(mine))
-        files += engine_files(self.root, docs_after, self.python)
+            state = File(mine)
+        # a state is removed before the engine that replays it, and written after it: a power cut in between never
+        # leaves a state whose engine is missing or half copied
+        files += [state] if state.absent else []
+        files += engine_files(self.root, docs_after, self.python, keep=unreadable)
         if not self.netns:
             wanted = (networkd_files(self.root, resolved(host.derived, None), host.proxy_ndp)
                       if self.backend == 'networkd' else [])
             files += wanted + networkd_cleanup(self.root, wanted)
-        return files
+        return files + ([] if state.absent else [state])
 
     def converge(self, host, check_mode):
         warnings = []

@@ -127,8 +127,9 @@ def _parent_unit():
             'ExecStart=/%s/replay --parent %%I\n' % ENGINE_DIR)
 
 
-def engine_files(root, docs_after, python):
-    """The engine's code, entry point and units: present while any namespace has a stored state."""
+def engine_files(root, docs_after, python, keep=False):
+    """The engine's code, entry point and units: present while any namespace has a stored state. `keep`: a stored
+    state could not be read, so what is there stays (it may still be replayed once that state is rewritten)."""
     wanted = {}
     if docs_after:
         sources = engine_sources()
@@ -148,11 +149,13 @@ def engine_files(root, docs_after, python):
             instance = PARENT_UNIT.replace('@.', '@%s.' % systemd_escape_path(parent))
             path = os.path.join(UNIT_DIR, device_unit(parent) + '.wants', instance)
             wanted[path] = File(path, link='/%s/%s' % (UNIT_DIR, PARENT_UNIT))
+    # every file of the tree, and a symlink in place of one of its directories (os.walk does not enter those)
     existing = [os.path.relpath(os.path.join(top, name), root)
-                for top, _dirs, names in os.walk(os.path.join(root, ENGINE_DIR)) for name in names
+                for top, dirs, names in os.walk(os.path.join(root, ENGINE_DIR))
+                for name in names + [d for d in dirs if os.path.islink(os.path.join(top, d))]
                 if '__pycache__' not in top]
     existing += owned_paths(root, os.path.join(UNIT_DIR, UNIT_PREFIX + '*'))
     existing += owned_paths(root, os.path.join(UNIT_DIR, '*.wants', UNIT_PREFIX + '*'))
-    for path in existing:
+    for path in existing if not keep else ():
         wanted.setdefault(path, File(path, summary='engine code' if path.startswith(ENGINE_DIR + '/lib') else None))
     return [wanted[path] for path in sorted(wanted)]

@@ -15,6 +15,7 @@ symlink or a non-regular file where we keep a file, or a symlinked directory of 
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
 import stat
@@ -46,8 +47,10 @@ def owned_paths(root, pattern):
 class File:
     """One path we own: text content, a symlink target, or absent (content and link None)."""
 
-    def __init__(self, path, content=None, link=None, mode=0o644, summary=None):
+    def __init__(self, path, content=None, link=None, mode=0o644, summary=None, owner=None, directory=False):
         self.path = path
+        self.owner = owner  # of a file read from disk (ours are written by the user that runs us: root)
+        self.directory = directory  # one of our directories, kept 0755 and ours
         self.content = content
         self.link = link
         self.mode = mode
@@ -55,7 +58,7 @@ class File:
 
     @property
     def absent(self):
-        return self.content is None and self.link is None
+        return self.content is None and self.link is None and not self.directory
 
 
 def _refuse(full, what, fix='remove it (it was not made by this collection) and run again'):
@@ -73,20 +76,39 @@ def _check_dirs(root, path):
         relative = os.path.dirname(relative)
 
 
+def open_regular(full, what='refusing to read'):
+    """An fd of the regular file FULL, opened without following a symlink and without blocking on a FIFO (a
+    planted one would hang a boot); PersistError naming it otherwise. FileNotFoundError when it is not there."""
+    try:
+        fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise PersistError('%s %s: it is a symlink; remove it and run again' % (what, full), 'persist', full) from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise PersistError('%s %s: it is not a regular file; remove it and run again' % (what, full), 'persist', full)
+    return fd
+
+
 def _current(root, path):
-    """The path as it is: a File with its content or link target; a planted non-regular file is refused."""
+    """The path as it is: a File with its content (and owner) or link target; a planted non-regular file is
+    refused."""
     full = os.path.join(root, path)
     try:
-        info = os.lstat(full)
+        fd = open_regular(full, 'refusing to write')
     except FileNotFoundError:
         return File(path)
-    if stat.S_ISLNK(info.st_mode):
-        return File(path, link=os.readlink(full))
-    if not stat.S_ISREG(info.st_mode):
-        _refuse(full, 'it is not a regular file (mode %o)' % info.st_mode)
-    fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except PersistError:
+        if not os.path.islink(full):
+            raise
+        try:
+            return File(path, link=os.readlink(full))
+        except OSError:  # gone meanwhile
+            return File(path)
+    info = os.fstat(fd)
     with os.fdopen(fd) as handle:
-        return File(path, content=handle.read(), mode=info.st_mode & 0o7777)
+        return File(path, content=handle.read(), mode=info.st_mode & 0o7777, owner=info.st_uid)
 
 
 def leftovers(root, directories):
@@ -109,9 +131,19 @@ def _check_partial(full):
 
 
 def plan_files(root, desired):
-    """[(wanted File, current File, action)] for every path whose state differs."""
-    plan = []
-    for want in desired:
+    """[(wanted File, current File, action)] for every path (and directory of ours) whose state differs; a path
+    listed twice (a leftover also matched by a backend's clean-up) counts once."""
+    plan, seen = [], set()
+    for want in _directories(root, desired) + desired:
+        if want.path in seen:
+            continue
+        seen.add(want.path)
+        if want.directory:
+            info = os.lstat(os.path.join(root, want.path))
+            if stat.S_IMODE(info.st_mode) != 0o755 or info.st_uid != os.geteuid():
+                plan.append((want, File(want.path, mode=stat.S_IMODE(info.st_mode), owner=info.st_uid),
+                             'fix directory'))
+            continue
         _check_dirs(root, want.path)
         have = _current(root, want.path)
         if want.content is not None and have.link is not None:
@@ -122,15 +154,35 @@ def plan_files(root, desired):
         elif want.link is not None:
             if have.link != want.link:
                 plan.append((want, have, 'link file'))
-        elif have.content != want.content or have.mode != want.mode:
+        elif have.content != want.content or have.mode != want.mode or have.owner != os.geteuid():
             plan.append((want, have, 'write file'))
     return plan
+
+
+def _directories(root, desired):
+    """Our existing directories on the way to the files we keep, each once: their mode and owner are ours to keep
+    (a boot replay refuses an engine tree others could change)."""
+    found = []
+    for want in desired:
+        if want.absent:
+            continue
+        relative = os.path.dirname(want.path)
+        while relative not in SYSTEM_DIRS:
+            if relative not in found and os.path.isdir(os.path.join(root, relative)) \
+                    and not os.path.islink(os.path.join(root, relative)):
+                found.append(relative)
+            relative = os.path.dirname(relative)
+    return [File(relative, directory=True) for relative in sorted(found)]
 
 
 def apply_files(root, plan):
     for want, _have, action in plan:
         full = os.path.join(root, want.path)
         try:
+            if action == 'fix directory':
+                os.chown(full, os.geteuid(), -1, follow_symlinks=False)
+                os.chmod(full, 0o755)
+                continue
             if action == 'remove file':
                 if os.path.lexists(full):  # a leftover the write of its own file already cleared
                     os.unlink(full)  # a symlink itself, never what it points to
@@ -182,6 +234,7 @@ def _make_dirs(root, relative):
     _make_dirs(root, os.path.dirname(relative))
     os.mkdir(full, 0o755)
     os.chmod(full, 0o755)
+    _sync_dir(os.path.dirname(full))  # the new entry itself survives a power cut
 
 
 def _prune_dirs(root, relative):
@@ -209,6 +262,10 @@ def changes_and_diff(plan):
             code_paths.setdefault(action, []).append(want.path)
             continue
         changes.append(step(action, 'file', '/' + want.path))
+        if action == 'fix directory':
+            before['/' + want.path] = 'directory, mode %o, owner %d' % (have.mode, have.owner)
+            after['/' + want.path] = 'directory, mode 755, owner %d' % os.geteuid()
+            continue
         before['/' + want.path], after['/' + want.path] = _shown(have), _shown(want)
     code = '/%s/lib' % ENGINE_DIR
     for action, paths in sorted(code_paths.items()):

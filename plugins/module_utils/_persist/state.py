@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DEFAULT_MODES
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
-    STATE_DIR, PersistError, owned_paths)
+    STATE_DIR, PersistError, open_regular, owned_paths)
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import describe_links
 
 
@@ -79,8 +80,17 @@ def state_document(host):
 
 def read_state(root, path):
     """A stored state, checked: PersistError says what is wrong with it (cut short, a newer format, a hand edit)."""
+    full = os.path.join(root, path)
+    fd = open_regular(full, 'refusing to read the stored state')
+    info = os.fstat(fd)
+    directory = os.lstat(os.path.dirname(full))
+    if info.st_mode & 0o022 or info.st_uid != os.geteuid() or directory.st_mode & 0o022 \
+            or directory.st_uid != os.geteuid() or stat.S_ISLNK(directory.st_mode):
+        os.close(fd)
+        raise PersistError('%s: it (or its directory) is writable by others or owned by another user, and it says '
+                           'what root sets up at boot; run the playbook again to rewrite it' % path, 'state', path)
     try:
-        with open(os.path.join(root, path)) as handle:
+        with os.fdopen(fd) as handle:
             doc = json.load(handle)
     except ValueError as exc:
         raise PersistError('%s: not JSON (%s): cut short or edited by hand; run the playbook again to rewrite it'
@@ -90,6 +100,9 @@ def read_state(root, path):
         raise PersistError('%s: unknown format %r (this engine reads format %d: a newer release wrote it?); run the '
                            'playbook again to rewrite it' % (path, found, STATE_FORMAT), 'format', found)
     problem = _schema_problem(doc)
+    if not problem and state_file(doc.get('netns')) != path:
+        problem = "it is the state of %s, not of the namespace its name says" % (
+            "namespace '%s'" % doc['netns'] if doc.get('netns') else 'the host')
     if problem:
         raise PersistError('%s: %s; run the playbook again to rewrite it' % (path, problem), 'state', path)
     return doc
