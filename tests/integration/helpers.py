@@ -87,9 +87,10 @@ class Lab:
     def state(self, *namespaces):
         """Everything observable about links and addresses in these namespaces (for 'nothing changed')."""
         existing = set(sh('ip netns list').split())
-        # operstate settles asynchronously (UNKNOWN -> UP) after a link comes up: not a change of ours
-        return {ns: re.sub(r' state [A-Z]+ ', ' ', sh('ip -n %s -d -o link show; ip -n %s -o addr show scope global; ip -n %s route show' % (ns, ns, ns)))
-                if ns in existing else None for ns in namespaces}
+        # operstate and carrier settle asynchronously (UNKNOWN -> UP, NO-CARRIER -> LOWER_UP) after a link comes
+        # up: not a change of ours
+        return {ns: _settled(sh('ip -n %s -d -o link show; ip -n %s -o addr show scope global; ip -n %s route show'
+                                % (ns, ns, ns))) if ns in existing else None for ns in namespaces}
 
     def ping(self, ns, address):
         """Does `address` answer from `ns`? Three echoes 0.2 s apart, any answer counts: the first may wait for
@@ -104,6 +105,11 @@ class Lab:
         # the lock files host_networks kept for our namespaces (released, empty: the lab's, so they go too)
         for path in glob.glob('/run/underlay.network/netns-%s-*.lock' % self.prefix):
             os.unlink(path)
+
+
+def _settled(text):
+    """`ip` output without what the kernel settles on its own after a link comes up (operstate, carrier)."""
+    return re.sub(r'NO-CARRIER,|,LOWER_UP', '', re.sub(r' state [A-Z]+ ', ' ', text))
 
 
 def run_module(module, check=False, diff=True, **args):
