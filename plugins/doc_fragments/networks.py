@@ -30,7 +30,8 @@ options:
         description:
           - The host NIC the containers sit on, for example C(eth0).
           - This, O(networks[].subnet), O(networks[].ip_range) and O(networks[].shim_address) are required,
-            unless an existing Docker network (O(networks[].docker)) gives them.
+            unless an existing Docker or Podman network (O(networks[].docker), O(networks[].podman)) or a CNI
+            configuration (O(networks[].cni)) gives them.
         type: str
       vlan_id:
         description:
@@ -128,4 +129,49 @@ options:
             description: V(false) only uses a network made elsewhere, and fails when it is missing.
             type: bool
             default: true
+      podman:
+        description:
+          - Makes this a Podman network, as O(networks[].docker) does for Docker (an empty dictionary will do).
+            The role creates it when missing (driver, mode, parent, every subnet with its gateway, and
+            O(networks[].ip_range) as the range Podman leases container addresses from), labelled as this
+            collection's; an existing one fills in every field the definition leaves out except
+            O(networks[].shim_address), and a field both give must agree.
+          - Podman has no auxiliary addresses, so O(networks[].shim_address) must lie outside
+            O(networks[].ip_range). Podman takes several networks on one parent.
+          - Podman before 4.5 with its netavark backend has no ipvlan networks; such a network is refused
+            before anything changes (Podman's CNI backend has them).
+        type: dict
+        suboptions:
+          name:
+            description: The Podman network's name; default the network's O(networks[].name).
+            type: str
+          create:
+            description: V(false) only uses a network made elsewhere, and fails when it is missing.
+            type: bool
+            default: true
+      cni:
+        description:
+          - Takes the driver, parent, mode and subnets from a CNI network configuration, as a Kubernetes node
+            (Multus) or a CNI runtime gives it to pods - the macvlan or ipvlan plugin (C(master), C(mode)) with
+            host-local (C(ranges) or C(subnet), C(rangeStart), C(rangeEnd), C(gateway)), static
+            (C(addresses)) or whereabouts (C(range), C(range_start), C(range_end), C(exclude), C(ipRanges))
+            IPAM. Give exactly one of O(networks[].cni.file) and O(networks[].cni.config).
+          - Each range becomes O(networks[].ip_range), the smallest prefix that holds it. No CNI IPAM
+            reserves an address for the host, so O(networks[].shim_address) is required and must lie outside
+            every range.
+          - The collection never changes the CNI configuration; removing the pods is the runtime's job.
+        type: dict
+        suboptions:
+          file:
+            description:
+              - A C(.conflist) or C(.conf) on the managed host, for example under C(/etc/cni/net.d/) or
+                C(/etc/cni/multus/net.d/). The first plugin of a conflist must be macvlan or ipvlan; the
+                others may only be C(tuning), C(portmap), C(bandwidth), C(firewall) or C(sbr).
+            type: str
+          config:
+            description:
+              - The configuration itself, as a dictionary or a JSON string - what a Multus
+                NetworkAttachmentDefinition's C(spec.config) holds. A whole NetworkAttachmentDefinition
+                (as C(kubernetes.core.k8s_info) returns it) is taken too.
+            type: raw
 '''

@@ -39,7 +39,7 @@ options:
   state:
     description:
       - V(present) makes the host side of the networks; V(absent) removes the shims, the VLAN sub-interfaces
-        and the Docker networks of these networks that carry this collection's mark.
+        and the Docker and Podman networks of these networks that carry this collection's mark.
     type: str
     choices: [present, absent]
     default: present
@@ -50,6 +50,11 @@ options:
     description: The Docker engine's unix socket, used when a network declares O(networks[].docker).
     type: str
     default: unix:///var/run/docker.sock
+  podman_host:
+    description:
+      - Podman's service socket (for example V(unix:///run/podman/podman.sock)), used when a network declares
+        O(networks[].podman). Omit it to run the C(podman) command on the host, which needs no service.
+    type: str
   sysctls:
     description:
       - Network sysctls to set in O(netns) at runtime (only C(net.*) keys, which are per namespace), for
@@ -182,7 +187,7 @@ changes:
   sample: [{action: create, kind: macvlan, name: mynet-shim, netns: null},
            {action: add route, kind: macvlan, name: mynet-shim, attribute: routes, route: 198.18.248.0/22, metric: 0}]
 created:
-  description: Links and Docker networks this run created.
+  description: Links and Docker or Podman networks this run created.
   returned: always
   type: list
   elements: str
@@ -193,12 +198,12 @@ modified:
   type: list
   elements: str
 removed:
-  description: Links and Docker networks this run removed.
+  description: Links and Docker or Podman networks this run removed.
   returned: always
   type: list
   elements: str
 left:
-  description: Devices and Docker networks of the networks that stay because they are not this collection's, or still in use, with why.
+  description: Devices and Docker or Podman networks of the networks that stay because they are not this collection's, or still in use, with why.
   returned: always
   type: list
   elements: str
@@ -208,7 +213,7 @@ networks:
   returned: always
   type: list
   elements: dict
-  sample: [{name: mynet, driver: macvlan, parent: eth0, vlan: null, docker_network: null, shim: mynet-shim,
+  sample: [{name: mynet, driver: macvlan, parent: eth0, vlan: null, docker_network: null, podman_network: null, shim: mynet-shim,
             addresses: [198.18.255.254/32], routes: [198.18.248.0/22], verify_targets: [198.18.248.10]}]
 drivers:
   description: The kernel modules the networks need.
@@ -239,28 +244,14 @@ persist:
 '''
 
 from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
-from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DOCKER_HOST
 from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import PYROUTE2
-from ansible_collections.underlay.network.plugins.module_utils._persist.converge import converge_persistent
+from ansible_collections.underlay.network.plugins.module_utils._persist.converge import HOST_NETWORKS_OPTIONS, converge_persistent
 
 
 def main():
-    run_module(dict(
-        networks=dict(type='list', elements='dict', required=True),  # each checked against NETWORK_OPTIONS
-        state=dict(type='str', default='present', choices=['present', 'absent']),
-        netns=dict(type='str'),
-        docker_host=dict(type='str', default=DOCKER_HOST),
-        sysctls=dict(type='dict', default={}),
-        allow_overlap=dict(type='bool', default=False),
-        controller_address=dict(type='list', elements='str'),
-        verify=dict(type='bool', default=True),
-        verify_timeout=dict(type='float', default=3),
-        on_unreachable=dict(type='str', default='rollback', choices=['rollback', 'warn']),
-        lock_timeout=dict(type='int', default=120),
-        persist=dict(type='str', default='none', choices=['engine', 'networkd', 'none']),
-        persist_root=dict(type='path', default='/'),
-    ), lambda module: converge_persistent(module.params, module.check_mode, run_command=module.run_command),
-        requires=[PYROUTE2])
+    run_module(HOST_NETWORKS_OPTIONS,
+               lambda module: converge_persistent(module.params, module.check_mode, run_command=module.run_command),
+               requires=[PYROUTE2])
 
 
 if __name__ == '__main__':

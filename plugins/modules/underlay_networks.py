@@ -34,6 +34,11 @@ options:
     description: The Docker engine's unix socket, read when a network declares O(networks[].docker).
     type: str
     default: unix:///var/run/docker.sock
+  podman_host:
+    description:
+      - Podman's service socket (for example V(unix:///run/podman/podman.sock)), used when a network declares
+        O(networks[].podman). Omit it to run the C(podman) command on the host, which needs no service.
+    type: str
 notes:
   - The result also says whether pyroute2, which the link modules need, imports with the interpreter this
     module ran with (RV(pyroute2)), so a role can install it only when missing.
@@ -106,6 +111,14 @@ docker_networks:
   sample: [{network: mynet, name: mynet, exists: false, params: {name: mynet, driver: macvlan, parent: eth0,
             subnet: 198.18.240.0/20, gateway: 198.18.240.1, ip_range: 198.18.244.0/22,
             aux_addresses: {host: 198.18.244.254}, mode: bridge}}]
+podman_networks:
+  description:
+    - The Podman side of each network that declares C(podman), as RV(docker_networks) (no aux addresses:
+      Podman has none).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{network: pods, name: pods, exists: true, params: {name: pods}}]
 features:
   description: Later driver capabilities the networks need (V(ipvlan_l3s) for an ipvlan network in mode l3s).
   returned: success
@@ -137,12 +150,12 @@ from ansible_collections.underlay.network.plugins.module_utils._common.module im
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DOCKER_HOST
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import normalise_networks
-from ansible_collections.underlay.network.plugins.module_utils._networks.docker import docker_views
+from ansible_collections.underlay.network.plugins.module_utils._networks.sources import read_sources
 
 
 def _validate(module):
-    views = docker_views(module.params['networks'], module.params['docker_host'])[0]
-    result = normalise_networks(module.params['networks'], docker_views=views)
+    sources = read_sources(module.params['networks'], module.params['docker_host'], module.params['podman_host'])
+    result = normalise_networks(module.params['networks'], **sources.normalise_args())
     # pyroute2 is not needed here: say whether the link modules will find it
     result['pyroute2'] = {'available': netlink.HAS_PYROUTE2, 'version': netlink.pyroute2_version()}
     return dict(result, changed=False)
@@ -152,6 +165,7 @@ def main():
     run_module(dict(
         networks=dict(type='list', elements='dict', required=True),
         docker_host=dict(type='str', default=DOCKER_HOST),
+        podman_host=dict(type='str'),
     ), _validate)
 
 

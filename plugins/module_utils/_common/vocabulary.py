@@ -46,18 +46,31 @@ NETWORK_MODES = {'macvlan': ('bridge', 'vepa'), 'ipvlan': tuple(IPVLAN_MODES)}
 INHERIT_MODE = 'inherit'
 # the modes Docker's drivers take (macvlan_mode, ipvlan_mode): every mode but macvlan's source
 DOCKER_MODES = {'macvlan': tuple(mode for mode in MACVLAN_MODES if mode != 'source'), 'ipvlan': tuple(IPVLAN_MODES)}
+# the container engines whose macvlan/ipvlan networks the collection creates, and how messages name them
+ENGINE_NAMES = {'docker': 'Docker', 'podman': 'Podman'}
+# Podman (netavark, and its CNI backend) takes the same modes with -o mode=...
+PODMAN_MODES = DOCKER_MODES
+# the Podman release whose netavark backend gained ipvlan networks (netavark 1.5); its CNI backend always had them
+PODMAN_IPVLAN_SINCE = (4, 5)
+# the modes the CNI macvlan and ipvlan plugins use when a configuration names none
+CNI_DEFAULT_MODES = {'macvlan': 'bridge', 'ipvlan': 'l2'}
+# the IPAM plugins whose ranges the collection reads, and plugins that may follow the main one in a conflist
+# without touching addresses (they tune, rate-limit or add port maps and rules)
+CNI_IPAM_TYPES = ('host-local', 'static', 'whereabouts')
+CNI_CHAINED_TYPES = ('tuning', 'portmap', 'bandwidth', 'firewall', 'sbr')
 
 # ---------------------------------------------------------------- where things live on a host
 
 NETNS_RUN_DIR = '/var/run/netns'  # named network namespaces, as iproute2 keeps them (`ip netns`)
 DOCKER_HOST = 'unix:///var/run/docker.sock'  # the Docker engine's default socket
+PODMAN_COMMAND = 'podman'  # found on PATH; with podman_host it talks to that service socket (podman --url)
 
 # ---------------------------------------------------------------- ownership
 
-# Ownership lives on the objects: IFLA_IFALIAS of the links we create, a label on Docker networks,
-# and (in _kernel.netlink) protocol 209 on our routes.
+# Ownership lives on the objects: IFLA_IFALIAS of the links we create, a label on Docker and Podman
+# networks, and (in _kernel.netlink) protocol 209 on our routes.
 OWNER_MARK = 'underlay.network'
-DOCKER_LABEL = 'underlay.network.managed'
+ENGINE_LABEL = 'underlay.network.managed'
 
 
 def mode_choices(*drivers: str) -> list[str]:

@@ -5,12 +5,13 @@
 """A host's side of its underlay networks as one desired state, converged as one transaction.
 
 VLAN sub-interfaces, shims (link, an address per subnet, a route per ip range) and the host's
-network sysctls are planned from one read of the namespace; Docker networks from one inspect each.
-Apply order: links (one engine Transaction), then Docker networks, then sysctls, then the
+network sysctls are planned from one read of the namespace; Docker and Podman networks from one
+read of each engine (sources.read_sources, which also reads CNI configurations).
+Apply order: sysctls, links (one engine Transaction), then Docker and Podman networks, then the
 reachability gate. When any of them fails, everything before it is put back: sysctls written
-back, Docker networks this run created removed, and the Transaction rolls the links back to the
+back, engine networks this run created removed, and the Transaction rolls the links back to the
 first read. Ownership is on the objects: links we create carry OWNER_MARK in IFLA_IFALIAS, routes
-protocol 209, Docker networks DOCKER_LABEL; `absent` removes only what carries the mark.
+protocol 209, Docker and Podman networks ENGINE_LABEL; `absent` removes only what carries the mark.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import sys
 
 from ansible_collections.underlay.network.plugins.module_utils._common.change import Change, step
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError, ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import OWNER_MARK, PORT_KINDS
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
+    ENGINE_NAMES, OWNER_MARK, PORT_KINDS)
 from ansible_collections.underlay.network.plugins.module_utils._host import gate
 from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
 from ansible_collections.underlay.network.plugins.module_utils._host.shim import ShimSpec
@@ -29,7 +31,9 @@ from ansible_collections.underlay.network.plugins.module_utils._links.kinds impo
 from ansible_collections.underlay.network.plugins.module_utils._links.spec import LinkSpec, build_spec
 from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import (
     normalise_networks, shim_args)
-from ansible_collections.underlay.network.plugins.module_utils._networks.docker import DockerClient, create_body, docker_views
+from ansible_collections.underlay.network.plugins.module_utils._networks.docker import DockerClient
+from ansible_collections.underlay.network.plugins.module_utils._networks.options import ENGINES
+from ansible_collections.underlay.network.plugins.module_utils._networks.sources import Sources, read_sources
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import port_siblings
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import Transaction
@@ -42,15 +46,20 @@ class HostFailure(UnderlayError):
 class HostNetworks:
     """The desired host side of `networks` in namespace `netns` (params: the host_networks module's)."""
 
-    def __init__(self, params: dict, views: dict, client: DockerClient | None = None, check_mode: bool = False):
-        """`views`: each declared Docker network as Docker has it (None when missing), read beforehand by
-        `read()`; `client` the Docker client the run creates and removes networks with."""
+    def __init__(self, params: dict, sources: Sources, check_mode: bool = False):
+        """`sources`: what the Docker and Podman networks and CNI configurations the networks name say, read
+        beforehand by `read()`, with the engine clients the run creates and removes networks with."""
         self.params = params
         self.check_mode = check_mode
         self.netns = params.get('netns') or None
         self.state = params.get('state') or 'present'
-        self.views, self.client = views, client
-        self.derived = normalise_networks(params.get('networks'), docker_views=self.views)
+        self.sources = sources
+        self.views = {'docker': sources.docker, 'podman': sources.podman}
+        self.clients = {'docker': sources.docker_client, 'podman': sources.podman_client}
+        self.derived = normalise_networks(params.get('networks'), **sources.normalise_args())
+        # each engine network the definitions name, with the engine it belongs to
+        self.engine_networks = [dict(net, engine=engine) for engine in ENGINES
+                                for net in self.derived['%s_networks' % engine]]
         self.sysctls = sysctl.normalise_sysctls(params.get('sysctls')) if self.state == 'present' else {}
         # a boot replay also answers for the addresses the parent had at the last run: the network stack may
         # not have put them back yet when the replay runs (the next Ansible run drops those it no longer has)
@@ -68,9 +77,9 @@ class HostNetworks:
 
     @classmethod
     def read(cls, params: dict, check_mode: bool = False, docker_client: DockerClient | None = None) -> HostNetworks:
-        """The desired host side, with the Docker networks it names read from Docker (only when it names any)."""
-        views, client = docker_views(params.get('networks'), params.get('docker_host'), docker_client)
-        return cls(params, views, client, check_mode)
+        """The desired host side, with the sources it names read (an engine only when a network names it)."""
+        return cls(params, read_sources(params.get('networks'), params.get('docker_host'), params.get('podman_host'),
+                                        docker_client=docker_client), check_mode)
 
     # ------------------------------------------------------------ the run
 
@@ -92,7 +101,7 @@ class HostNetworks:
         names = {shim.name for shim in self.shims}
         for shim in self.shims:
             shim.check_safety(snapshot, ours=names)
-        docker_plan = [net for net in self.derived['docker_networks'] if not net['exists']]
+        engine_plan = [net for net in self.engine_networks if not net['exists']]
         if self.netns in tx.missing:  # check mode: the namespace comes later; every sysctl would be set
             sysctl_steps = [Change('set sysctl', key, None, value) for key, value in sorted(self.sysctls.items())]
         else:
@@ -107,8 +116,8 @@ class HostNetworks:
         # kernel into every interface, which would undo a shim's own forwarding if it came after the links
         self.changes.extend(_sysctl_change(step, self.netns) for step in sysctl_steps)
         self._record_links(tx)
-        self.changes.extend(_docker_change('create', net['name'], net['network']) for net in docker_plan)
-        self.created.extend(net['name'] for net in docker_plan)
+        self.changes.extend(_engine_change('create', net) for net in engine_plan)
+        self.created.extend(net['name'] for net in engine_plan)
         if self.check_mode:
             return
         made, written = [], []
@@ -116,24 +125,25 @@ class HostNetworks:
             written = sysctl_steps  # a write that fails half way is undone too (writing a value back is harmless)
             sysctl.apply(self.netns, sysctl_steps)
             tx.apply()  # on a refusal it puts the links back itself, then raises
-            for net in docker_plan:
-                self.client.create_network(create_body(dict(net['params'], name=net['name'])))
+            for net in engine_plan:
+                self.clients[net['engine']].create(dict(net['params'], name=net['name']))
                 made.append(net)
             self._gate()
         except UnderlayError as exc:
             raise self._undo(tx, exc, made, written)
 
     def _absent(self, tx, snapshot):
-        to_remove = [net for net in self.derived['docker_networks'] if net['exists'] and self.views[net['name']]
-                     and self.views[net['name']]['managed']]
+        to_remove = [net for net in self.engine_networks if net['exists'] and self._view(net)['managed']]
         for net in to_remove:
-            users = self.views[net['name']]['containers']
+            users = self._view(net)['containers']
             if users:
-                raise ValidationError("network '%s': Docker network '%s' still has containers attached: %s. Stop or "
+                raise ValidationError("network '%s': %s network '%s' still has containers attached: %s. Stop or "
                                       "disconnect them first; nothing was changed" % (
-                                          net['network'], net['name'], ', '.join(users)), 'docker', net['name'])
-        kept_parents = {net['link_parent'] for net in self.derived['networks'] if net['docker'] and net['docker'][
-            'name'] not in [item['name'] for item in to_remove]}
+                                          net['network'], ENGINE_NAMES[net['engine']], net['name'], ', '.join(users)),
+                                      net['engine'], net['name'])
+        going = {(net['engine'], net['name']) for net in to_remove}
+        kept_parents = {net['link_parent'] for net in self.derived['networks'] for engine in ENGINES
+                        if net[engine] and (engine, net[engine]['name']) not in going}
         specs = []
         for shim in self.shims:
             link = snapshot.links.get(shim.name)
@@ -153,25 +163,29 @@ class HostNetworks:
                 specs.append(LinkSpec('vlan', vlan['name'], None, netns=self.netns, state='absent'))
         tx.plan(specs)
         self._record_links(tx)
-        self.changes.extend(_docker_change('remove', net['name'], net['network']) for net in to_remove)
+        self.changes.extend(_engine_change('remove', net) for net in to_remove)
         self.removed.extend(net['name'] for net in to_remove)
-        for net in self.derived['docker_networks']:
+        for net in self.engine_networks:
             if net['exists'] and net not in to_remove:
-                self.left.append("Docker network %s (not created by this collection)" % net['name'])
+                self.left.append("%s network %s (not created by this collection)" % (ENGINE_NAMES[net['engine']],
+                                                                                    net['name']))
         if self.check_mode:
             return
         tx.apply()
         try:
             for net in to_remove:
-                self.client.remove_network(self.views[net['name']]['id'], net['name'])
+                self.clients[net['engine']].remove_network(self._view(net)['id'], net['name'])
         except UnderlayError as exc:
             raise self._undo(tx, exc, [], [])
+
+    def _view(self, net):
+        return self.views[net['engine']][net['name']]
 
     def _vlan_stays(self, vlan, link, snapshot, going, kept_parents):
         if link.get('alias') != OWNER_MARK:
             return 'not made by this collection: no ownership mark'
         if vlan['name'] in kept_parents:
-            return 'a Docker network that stays sits on it'
+            return 'a Docker or Podman network that stays sits on it'
         # ports on it in any named namespace (the containers' links), other than the shims going now
         probe = LinkSpec('vlan', None, vlan['name'], netns=self.netns, parent_netns=self.netns)
         users = [other['name'] for netns, other in port_siblings(probe, {self.netns: snapshot}, PORT_KINDS + ('vlan',))
@@ -218,10 +232,10 @@ class HostNetworks:
         back = []
         try:
             for net in reversed(made):
-                view = self.client.network(net['name'])
-                if view:
-                    self.client.remove_network(view['Id'], net['name'])
-                back.append('removed Docker network %s' % net['name'])
+                client = self.clients[net['engine']]
+                if client.network(net['name']):
+                    client.remove_network(net['name'], net['name'])  # both engines take a name for an id
+                back.append('removed %s network %s' % (ENGINE_NAMES[net['engine']], net['name']))
             back.extend(tx.rollback())
             if written:
                 sysctl.apply(self.netns, written, backwards=True)
@@ -243,6 +257,7 @@ class HostNetworks:
                 'name': net['name'], 'driver': net['driver'], 'parent': net['link_parent'],
                 'vlan': net['link_parent'] if net['vlan_id'] is not None else None,
                 'docker_network': net['docker']['name'] if net['docker'] else None,
+                'podman_network': net['podman']['name'] if net['podman'] else None,
                 'shim': shim.name if self.state == 'present' else None,
                 'addresses': (link or {}).get('addresses', [str(a) for a in shim.addresses]) if self.state == 'present' else [],
                 'routes': [item['route'] for item in (link or {}).get('routes', [])] if link else (
@@ -255,9 +270,9 @@ class HostNetworks:
             before['sysctls'] = {step.attribute: step.before for step in self.sysctl_steps}
             after['sysctls'] = {step.attribute: step.after for step in self.sysctl_steps}
         for change in self.changes:
-            if change['kind'] == 'docker network':  # what Docker has is shown by docker_network; here: there or not
-                before['docker network %s' % change['name']] = 'absent' if change['action'] == 'create' else 'present'
-                after['docker network %s' % change['name']] = 'present' if change['action'] == 'create' else 'absent'
+            if change['kind'] in _ENGINE_KINDS:  # what an engine has is shown by docker_network; here: there or not
+                before['%s %s' % (change['kind'], change['name'])] = 'absent' if change['action'] == 'create' else 'present'
+                after['%s %s' % (change['kind'], change['name'])] = 'present' if change['action'] == 'create' else 'absent'
         return {
             'changed': bool(self.changes),
             'changes': self.changes,
@@ -270,8 +285,11 @@ class HostNetworks:
         }
 
 
-def _docker_change(action, name, network):
-    return step(action, 'docker network', name, network=network)
+_ENGINE_KINDS = {'%s network' % engine for engine in ENGINES}
+
+
+def _engine_change(action, net):
+    return step(action, '%s network' % net['engine'], net['name'], network=net['network'])
 
 
 def _sysctl_change(change, netns):

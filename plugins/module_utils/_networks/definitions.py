@@ -6,20 +6,22 @@
 
 A network is what `docker network create -d macvlan|ipvlan` takes (subnet, gateway, ip range,
 parent, VLAN) plus the host's side of it (the shim). `normalise_networks()` completes each
-definition from its existing Docker network (from_docker), normalises it (network, with the types
+definition from its source - an existing Docker or Podman network, or a CNI configuration
+(from_source, with the views sources.read_sources() read) - normalises it (network, with the types
 from options), checks every pair of networks before anything touches a host, and derives the VLAN
-sub-interfaces, the host shims, the Docker networks to create and the kernel drivers the list needs.
-Pure logic: no socket, no pyroute2.
+sub-interfaces, the host shims, the Docker and Podman networks to create and the kernel drivers the
+list needs. Pure logic: no socket, no pyroute2.
 """
 
 from __future__ import annotations
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import KERNEL_MODULES
-from ansible_collections.underlay.network.plugins.module_utils._networks.from_docker import (
-    DOCKER_AUX_NAME, docker_name_of, fill_from_docker, one_per_parent_message)
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import ENGINE_NAMES, KERNEL_MODULES
+from ansible_collections.underlay.network.plugins.module_utils._networks.from_source import (
+    DOCKER_AUX_NAME, docker_source, engine_name_of, fill_from_source, one_per_parent_message)
 from ansible_collections.underlay.network.plugins.module_utils._networks.network import normalise_network, parsed_cidr
 from ansible_collections.underlay.network.plugins.module_utils._networks.options import NetworkError
+from ansible_collections.underlay.network.plugins.module_utils._networks.podman import podman_source
 
 
 def _pairs(net, other, field):
@@ -86,36 +88,57 @@ def shim_args(net: dict) -> dict:
     return args
 
 
-def _docker_network(net, docker_views):
-    """What the role does with a network's Docker side: its docker_network parameters and whether it exists."""
-    exists = docker_views.get(net['docker']['name']) is not None
-    if not exists and not net['docker']['create']:
-        raise NetworkError(net['name'], 'docker', net['docker'], "Docker network '%s' does not exist and docker.create "
-                           "is false; create it first, or let the role create it (create: true)" % net['docker']['name'])
-    params = {'name': net['docker']['name'], 'driver': net['driver'], 'parent': net['link_parent'],
-              'subnets': [{'subnet': item['subnet'], 'gateway': item['gateway'], 'ip_range': item['ip_range'],
-                           'aux_addresses': {DOCKER_AUX_NAME: item['shim_address']}} for item in net['subnets']],
+def _engine_network(net, engine, views, lacks):
+    """What the role does with a network's engine side: the parameters to make it, and whether it exists."""
+    name = net[engine]['name']
+    exists = views.get(name) is not None
+    if not exists and not net[engine]['create']:
+        raise NetworkError(net['name'], engine, net[engine], "%s network '%s' does not exist and %s.create is false; "
+                           "create it first, or let the role create it (create: true)" % (
+                               ENGINE_NAMES[engine], name, engine))
+    if not exists and net['driver'] in lacks:
+        raise NetworkError(net['name'], 'driver', net['driver'], lacks[net['driver']])
+    subnets = []
+    for item in net['subnets']:
+        subnet = {'subnet': item['subnet'], 'gateway': item['gateway'], 'ip_range': item['ip_range']}
+        if engine == 'docker':  # Podman has no aux addresses: the shim address is outside ip_range instead
+            subnet['aux_addresses'] = {DOCKER_AUX_NAME: item['shim_address']}
+        subnets.append(subnet)
+    params = {'name': name, 'driver': net['driver'], 'parent': net['link_parent'], 'subnets': subnets,
               'mode': net['mode']}
     if exists:
         # only read it: the definition was completed from it and checked against it already
-        params = {'name': net['docker']['name']}
-    return {'network': net['name'], 'name': net['docker']['name'], 'exists': exists,
+        params = {'name': name}
+    return {'network': net['name'], 'name': name, 'exists': exists,
             'params': {key: value for key, value in params.items() if value is not None}}
 
 
-def normalise_networks(raw_networks, docker_views: dict | None = None) -> dict:
-    """The whole list: normalised networks, VLAN sub-interfaces, shims, Docker networks and kernel drivers.
+def _source(raw, docker_views, podman_views, cni_views):
+    """The SourceView a raw definition names, when its source has the network (None otherwise)."""
+    for engine, views, wrap in (('docker', docker_views, docker_source), ('podman', podman_views, podman_source)):
+        view = views.get(engine_name_of(raw, engine) or '')
+        if view is not None:
+            return wrap(view)
+    name = raw.get('name') if isinstance(raw, dict) and isinstance(raw.get('cni'), dict) else None
+    return cni_views.get(name) if isinstance(name, str) else None
 
-    `docker_views` maps each declared Docker network name to network_view() of it, or None when Docker
-    has no such network. Raises NetworkError on the first problem, before anything changes anywhere.
+
+def normalise_networks(raw_networks, docker_views: dict | None = None, podman_views: dict | None = None,
+                       cni_views: dict | None = None, podman_lacks: dict | None = None) -> dict:
+    """The whole list: normalised networks, VLAN sub-interfaces, shims, engine networks and kernel drivers.
+
+    `docker_views` and `podman_views` map each declared engine network name to the engine's view of it, or
+    None when the engine has no such network; `cni_views` each network with `cni` to its configuration's
+    SourceView; `podman_lacks` the drivers this Podman cannot create networks of (why, by driver). All of
+    them come from sources.read_sources(). Raises NetworkError on the first problem, before anything changes.
     """
     if raw_networks is None:
         raw_networks = []
     if not isinstance(raw_networks, list):
         raise ValidationError("networks must be a list of network definitions, not %r" % (raw_networks,),
                               'networks', raw_networks)
-    docker_views = docker_views or {}
-    networks = [normalise_network(fill_from_docker(raw, docker_views.get(docker_name_of(raw))), index)
+    docker_views, podman_views, cni_views = docker_views or {}, podman_views or {}, cni_views or {}
+    networks = [normalise_network(fill_from_source(raw, _source(raw, docker_views, podman_views, cni_views)), index)
                 for index, raw in enumerate(raw_networks)]
     _cross_checks(networks)
     vlans = []
@@ -135,7 +158,9 @@ def normalise_networks(raw_networks, docker_views: dict | None = None) -> dict:
     return {
         'networks': networks,
         'vlans': vlans,
-        'docker_networks': [_docker_network(net, docker_views) for net in networks if net['docker']],
+        'docker_networks': [_engine_network(net, 'docker', docker_views, {}) for net in networks if net['docker']],
+        'podman_networks': [_engine_network(net, 'podman', podman_views, podman_lacks or {})
+                            for net in networks if net['podman']],
         'shims': [dict(shim_args(net), network=net['name']) for net in networks],
         'drivers': modules,
         # later driver capabilities to check too (kernel_drivers' features)

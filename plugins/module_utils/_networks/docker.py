@@ -21,8 +21,8 @@ from ansible_collections.underlay.network.plugins.module_utils._common.change im
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError, ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.fields import parse_network
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
-    DEFAULT_DRIVER, DEFAULT_MODES, DOCKER_HOST, DOCKER_LABEL, DOCKER_MODES, NETWORK_DRIVERS)
-from ansible_collections.underlay.network.plugins.module_utils._networks.from_docker import (
+    DEFAULT_DRIVER, DEFAULT_MODES, DOCKER_HOST, DOCKER_MODES, ENGINE_LABEL, NETWORK_DRIVERS)
+from ansible_collections.underlay.network.plugins.module_utils._networks.from_source import (
     docker_name_of, one_per_parent_message)
 
 
@@ -115,6 +115,10 @@ class DockerClient:
         status, answer = self.request('POST', '/networks/create', body)
         return self._checked(status, answer, "create network '%s'" % body['Name'])
 
+    def create(self, params: dict) -> None:
+        """Create the network the role planned (definitions' engine network parameters)."""
+        self.create_network(create_body(params))
+
     def remove_network(self, network_id: str, name: str) -> None:
         status, answer = self.request('DELETE', '/networks/%s' % quote(network_id, safe=''))
         if status != 404:
@@ -159,7 +163,7 @@ def create_body(desired: dict) -> dict:
     ipv6 = any(':' in item['subnet'] for item in desired['subnets'])
     return {'Name': desired['name'], 'Driver': desired['driver'], 'CheckDuplicate': True, 'EnableIPv6': ipv6,
             'IPAM': {'Driver': 'default', 'Config': configs}, 'Options': options,
-            'Labels': {DOCKER_LABEL: 'true'}}
+            'Labels': {ENGINE_LABEL: 'true'}}
 
 
 def differences(view: dict, desired: dict) -> list[tuple]:
@@ -313,6 +317,6 @@ def docker_views(raw_networks, docker_host: str | None,
     views = {}
     for name in names:
         raw = client.network(name)
-        views[name] = dict(network_view(raw), managed=(raw.get('Labels') or {}).get(DOCKER_LABEL) == 'true') \
+        views[name] = dict(network_view(raw), managed=(raw.get('Labels') or {}).get(ENGINE_LABEL) == 'true') \
             if raw else None
     return views, client

@@ -17,11 +17,12 @@ import ipaddress
 import re
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
-from ansible_collections.underlay.network.plugins.module_utils._common.fields import IFNAMSIZ, check_ifname, parse_network
+from ansible_collections.underlay.network.plugins.module_utils._common.fields import (
+    IFNAMSIZ, check_ifname, parse_network)
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
-    DEFAULT_MODES, INHERIT_MODE, IPVLAN_MODES, NETWORK_MODES)
+    DEFAULT_MODES, ENGINE_NAMES, INHERIT_MODE, IPVLAN_MODES, NETWORK_MODES)
 from ansible_collections.underlay.network.plugins.module_utils._networks.options import (
-    SUBNET_FIELDS, NetworkError, coerce_network)
+    SOURCES, SUBNET_FIELDS, NetworkError, coerce_network)
 
 
 # macvlan modes in which the host's shim can never talk to the containers' ports
@@ -29,6 +30,11 @@ _MACVLAN_UNREACHABLE = {
     'private': 'private ports never talk to each other, so the shim could not reach the containers',
     'passthru': 'a passthru parent takes a single port, so the shim and the containers cannot share it',
     'source': 'source-mode ports only accept frames from listed MAC addresses',
+}
+# sources that cannot keep an address of the container range for the host (Docker can: --aux-address)
+_RESERVES_NOTHING = {
+    'podman': 'Podman cannot reserve an address of its range for the host (it has no auxiliary addresses)',
+    'cni': 'CNI IPAM reserves nothing for the host (host-local and whereabouts hand out every address of a range)',
 }
 _SHIM_SUFFIX = '-shim'
 _SAFE_NAME = re.compile(r'[^A-Za-z0-9_.-]')
@@ -115,7 +121,7 @@ def _raw_subnets(name, raw):
     return [{field: raw.get(field) for field in SUBNET_FIELDS}]
 
 
-def _subnet(name, raw, reserved, docker, where):
+def _subnet(name, raw, reserved, source, where):
     """One subnet of a network: {subnet, gateway, ip_range, shim_address} validated against each other."""
     def field(key):
         return where + key
@@ -146,7 +152,12 @@ def _subnet(name, raw, reserved, docker, where):
     if gateway is not None and shim_address == gateway:
         raise NetworkError(name, field('shim_address'), raw['shim_address'], "shim_address %s is the gateway; give "
                            "the host its own, unused address in subnet %s" % (shim_address, subnet))
-    if shim_address in ip_range and not reserved and not docker:
+    if shim_address in ip_range and source in _RESERVES_NOTHING:
+        raise NetworkError(name, field('shim_address'), raw['shim_address'], "shim_address %s is inside ip_range %s, "
+                           "and %s, so a container may get it too. Move shim_address out of ip_range, or shrink "
+                           "ip_range so that it leaves the address out" % (shim_address, ip_range,
+                                                                           _RESERVES_NOTHING[source]))
+    if shim_address in ip_range and not reserved and source != 'docker':
         raise NetworkError(name, field('shim_address'), raw['shim_address'], "shim_address %s is inside ip_range %s, "
                            "where containers get their addresses; move it outside ip_range, or, when it is "
                            "reserved from container allocation (Docker: --aux-address host=%s), set "
@@ -185,11 +196,15 @@ def normalise_network(raw, index: int = 0) -> dict:
     else:
         link_parent = parent
 
-    docker = _docker_options(name, raw.get('docker'))
+    sources = _sources(name, raw)
+    source = next((key for key in SOURCES if sources[key]), None)
     reserved = raw['shim_address_reserved']
+    if reserved and source in _RESERVES_NOTHING:
+        raise NetworkError(name, 'shim_address_reserved', reserved, "shim_address_reserved is true, but %s; move "
+                           "shim_address out of ip_range and leave shim_address_reserved out" % _RESERVES_NOTHING[source])
     raw_subnets = _raw_subnets(name, raw)
     prefix = len(raw_subnets) > 1 or bool(raw.get('subnets'))
-    subnets = [_subnet(name, item, reserved, docker, 'subnets[%d].' % i if prefix else '')
+    subnets = [_subnet(name, item, reserved, source, 'subnets[%d].' % i if prefix else '')
                for i, item in enumerate(raw_subnets)]
     _subnets_fit(name, subnets, prefix)
 
@@ -220,7 +235,7 @@ def normalise_network(raw, index: int = 0) -> dict:
         'subnet': first['subnet'], 'gateway': first['gateway'], 'ip_range': first['ip_range'],
         'shim_address': first['shim_address'], 'subnets': subnets, 'shim_address_reserved': reserved,
         'shim_name': shim_name, 'mode': mode, 'metric': metric, 'verify_targets': sorted(set(verify), key=verify.index),
-        'docker': docker,
+        'docker': sources['docker'], 'podman': sources['podman'], 'cni': sources['cni'],
     }
 
 
@@ -273,12 +288,40 @@ def _mode(name, driver, mode):
     return mode
 
 
-def _docker_options(name, docker):
-    """None (not a Docker network) or {'name': Docker's network name, 'create': bool}."""
-    if docker is None:
+def _engine_options(name, engine, given):
+    """None (not a network of that engine) or {'name': the engine's network name, 'create': bool}."""
+    if given is None:
         return None
-    docker_name = docker.get('name') or name
-    if not _PLAIN_NAME.match(docker_name):
-        raise NetworkError(name, 'docker', docker_name, "docker: name '%s' is not a Docker network name; use "
-                           "letters, digits, '_', '.' and '-', starting with a letter or digit" % (docker_name,))
-    return {'name': docker_name, 'create': docker.get('create', True)}
+    engine_name = given.get('name') or name
+    if not _PLAIN_NAME.match(engine_name):
+        raise NetworkError(name, engine, engine_name, "%s: name '%s' is not a %s network name; use letters, digits, "
+                           "'_', '.' and '-', starting with a letter or digit" % (engine, engine_name,
+                                                                                 ENGINE_NAMES[engine]))
+    return {'name': engine_name, 'create': given.get('create', True)}
+
+
+def _cni_options(name, given):
+    """None, or {'file': path} / {'config': ...}: exactly one of the two."""
+    if given is None:
+        return None
+    named = [key for key in ('file', 'config') if given.get(key) not in (None, '')]
+    if len(named) != 1:
+        raise NetworkError(name, 'cni', given, "cni: give exactly one of file (a .conflist or .conf on the host, "
+                           "such as /etc/cni/net.d/10-macvlan.conflist) or config (the CNI configuration itself, as "
+                           "a NetworkAttachmentDefinition's spec.config holds it)")
+    if named == ['file'] and not str(given['file']).startswith('/'):
+        raise NetworkError(name, 'cni', given['file'], "cni.file '%s' is not an absolute path; give the file's full "
+                           "path on the host, such as /etc/cni/net.d/%s" % (given['file'], given['file']))
+    return {named[0]: given[named[0]]}
+
+
+def _sources(name, raw):
+    """The definition's source (docker, podman or cni): at most one, since each owns the network's addresses."""
+    given = [key for key in SOURCES if raw.get(key) is not None]
+    if len(given) > 1:
+        raise NetworkError(name, given[1], raw[given[1]], "%s and %s are both given; a network comes from one "
+                           "source (its container engine or its CNI configuration): keep one of them"
+                           % tuple(given[:2]))
+    return {'docker': _engine_options(name, 'docker', raw.get('docker')),
+            'podman': _engine_options(name, 'podman', raw.get('podman')),
+            'cni': _cni_options(name, raw.get('cni'))}

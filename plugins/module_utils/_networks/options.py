@@ -23,7 +23,7 @@ from ansible.module_utils.common.parameters import DEFAULT_TYPE_VALIDATORS
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
-    DEFAULT_DRIVER, INHERIT_MODE, NETWORK_DRIVERS, mode_choices)
+    DEFAULT_DRIVER, ENGINE_NAMES, INHERIT_MODE, NETWORK_DRIVERS, mode_choices)
 
 
 SUBNET_OPTIONS = dict(
@@ -36,6 +36,15 @@ DOCKER_OPTIONS = dict(
     name=dict(type='str'),
     create=dict(type='bool', default=True),
 )
+# a Podman network is named and created like a Docker network
+PODMAN_OPTIONS = copy.deepcopy(DOCKER_OPTIONS)
+CNI_OPTIONS = dict(
+    file=dict(type='str'),
+    config=dict(type='raw'),
+)
+# the container engines whose networks the role can create, and every source a definition can be completed from
+ENGINES = tuple(ENGINE_NAMES)
+SOURCES = ENGINES + ('cni',)
 NETWORK_OPTIONS = dict(
     name=dict(type='str', required=True),
     driver=dict(type='str', choices=list(NETWORK_DRIVERS), default=DEFAULT_DRIVER),
@@ -52,6 +61,8 @@ NETWORK_OPTIONS = dict(
     metric=dict(type='int', default=0),
     verify_targets=dict(type='list', elements='str', default=[]),
     docker=dict(type='dict', options=DOCKER_OPTIONS),
+    podman=dict(type='dict', options=PODMAN_OPTIONS),
+    cni=dict(type='dict', options=CNI_OPTIONS),
 )
 FIELDS = tuple(NETWORK_OPTIONS)
 # the fields of one subnet; at the top of a definition they are the one-subnet case of `subnets`
@@ -67,6 +78,9 @@ _FIXES = {
     'subnets': 'give a list of {subnet, gateway, ip_range, shim_address}',
     'shim_address_reserved': 'give true or false',
     'docker.create': 'give true or false',
+    'podman': "give a dictionary: name (the Podman network's name), create (false to only use one made elsewhere)",
+    'podman.create': 'give true or false',
+    'cni': 'give a dictionary with file (a .conflist or .conf on the host) or config (the CNI configuration)',
 }
 
 
@@ -135,7 +149,7 @@ def _checked(name, options: dict, given: dict, raw: dict, parent: str | None = N
 
 
 def _check_suboptions(name, raw: dict, network: dict) -> None:
-    """Each entry of `subnets` and the `docker` dictionary against their options (required keys, types, choices)."""
+    """Each entry of `subnets` and the source dictionaries against their options (required keys, types, choices)."""
     for field, option in NETWORK_OPTIONS.items():
         if option.get('options') is None or network.get(field) is None:
             continue
@@ -161,7 +175,7 @@ def _check_unknown(name, raw: dict, network: dict) -> None:
             hints.append("'%s'%s" % (key, " (did you mean '%s'?)" % close[0] if close else ''))
         raise NetworkError(name, unknown[0], raw[unknown[0]], "unknown field%s %s; the fields are %s"
                            % ('s' if len(unknown) > 1 else '', ', '.join(hints), ', '.join(FIELDS)))
-    for field in ('docker', 'subnets'):
+    for field in SOURCES + ('subnets',):
         known = tuple(NETWORK_OPTIONS[field]['options'])
         entries = network[field] if field == 'subnets' else [network[field]]
         written = raw.get(field) if isinstance(raw.get(field), list) else [raw.get(field)]
@@ -191,9 +205,9 @@ def coerce_network(raw, index: int = 0) -> dict:
     if not isinstance(name, str):
         raise NetworkError(index, 'name', raw.get('name'), "name is required: give each network a unique name "
                            "(for example the Docker network's name)")
-    # None and '' mean "not given", as they do in YAML written by hand; docker: true is short for {}
-    raw = {key: {} if key == 'docker' and value is True else value for key, value in raw.items()
-           if value is not None and value != '' and not (key == 'docker' and value is False)}
+    # None and '' mean "not given", as they do in YAML written by hand; docker: true (podman: true) is short for {}
+    raw = {key: {} if key in ENGINES and value is True else value for key, value in raw.items()
+           if value is not None and value != '' and not (key in ENGINES and value is False)}
     network = _checked(name, NETWORK_OPTIONS, copy.deepcopy(raw), raw)
     _check_suboptions(name, raw, network)
     _check_unknown(name, raw, network)

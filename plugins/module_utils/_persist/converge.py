@@ -29,6 +29,7 @@ import os
 import sys
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DOCKER_HOST
 from ansible_collections.underlay.network.plugins.module_utils._host.converge import HostNetworks
 from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
 from ansible_collections.underlay.network.plugins.module_utils._persist.engine import engine_files
@@ -40,6 +41,24 @@ from ansible_collections.underlay.network.plugins.module_utils._persist.state im
 
 
 BACKENDS = ('engine', 'networkd', 'none')
+
+# host_networks' options (the module's argument spec, and the host_reachability part of underlay_host)
+HOST_NETWORKS_OPTIONS = dict(
+    networks=dict(type='list', elements='dict', required=True),  # each checked against NETWORK_OPTIONS
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    netns=dict(type='str'),
+    docker_host=dict(type='str', default=DOCKER_HOST),
+    podman_host=dict(type='str'),
+    sysctls=dict(type='dict', default={}),
+    allow_overlap=dict(type='bool', default=False),
+    controller_address=dict(type='list', elements='str'),
+    verify=dict(type='bool', default=True),
+    verify_timeout=dict(type='float', default=3),
+    on_unreachable=dict(type='str', default='rollback', choices=['rollback', 'warn']),
+    lock_timeout=dict(type='int', default=120),
+    persist=dict(type='str', default='none', choices=list(BACKENDS)),
+    persist_root=dict(type='path', default='/'),
+)
 
 
 class Persistence:

@@ -42,7 +42,7 @@ def test_seed000_network_gets_every_default_explicit():
         'name': 'mynet', 'driver': 'macvlan', 'parent': 'eth0', 'vlan_id': None, 'link_parent': 'eth0',
         'subnet': '198.18.240.0/20', 'gateway': '198.18.240.1', 'ip_range': '198.18.248.0/22',
         'shim_address': '198.18.255.254', 'shim_address_reserved': False, 'shim_name': 'mynet-shim',
-        'mode': 'bridge', 'metric': 0, 'verify_targets': [], 'docker': None,
+        'mode': 'bridge', 'metric': 0, 'verify_targets': [], 'docker': None, 'podman': None, 'cni': None,
         'subnets': [{'subnet': '198.18.240.0/20', 'gateway': '198.18.240.1', 'ip_range': '198.18.248.0/22',
                      'shim_address': '198.18.255.254'}],
     }]
@@ -63,7 +63,7 @@ def test_seed000_docker_layout_with_the_reserved_aux_address_inside_the_range():
 
 def test_empty_or_missing_list_is_nothing_to_do():
     for value in ([], None):
-        assert normalise_networks(value) == {'networks': [], 'vlans': [], 'docker_networks': [], 'shims': [],
+        assert normalise_networks(value) == {'networks': [], 'vlans': [], 'docker_networks': [], 'podman_networks': [], 'shims': [],
                                              'drivers': [], 'features': []}
 
 
@@ -386,7 +386,7 @@ def test_the_same_values_written_differently_agree():
 
 
 def test_an_existing_docker_network_without_ip_range_or_aux_host_needs_them_given():
-    docker_fails([{'name': 'mynet', 'docker': {}}], 'ip_range', ['no --ip-range', 'give ip_range'],
+    docker_fails([{'name': 'mynet', 'docker': {}}], 'ip_range', ['no container range (--ip-range)', 'give ip_range'],
                  docker_views={'mynet': docker_view(ip_range=None)})
     docker_fails([{'name': 'mynet', 'docker': {}}], 'shim_address', ["no aux address 'host'", 'give shim_address'],
                  docker_views={'mynet': docker_view(aux_addresses={})})
