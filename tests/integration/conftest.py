@@ -25,6 +25,8 @@ def pytest_configure(config):
                             'scripts/test runs it once, with the default controller stack')
     config.addinivalue_line('markers', 'docker: a real Docker engine (dockerd started by the test); scripts/test runs it '
                             'once, with the default controller stack')
+    config.addinivalue_line('markers', 'podman: a real rootful Podman (netavark) on a lab namespace; scripts/test runs it '
+                            'once, in the host-kernel py311 stage')
     config.addinivalue_line('markers', 'once: a long real-kernel test of the engine itself (processes killed, many '
                             'runs); scripts/test runs it once, with the default controller stack')
     config.addinivalue_line('markers', 'awx: AWX-style jobs through ansible-runner on the lab fleet (scripts/test stage awx)')

@@ -154,10 +154,12 @@ def _parse_result(module, rc, stdout, stderr):
     return result
 
 
-def ansible_playbook(playbook, *extra):
-    """ansible-playbook of this virtualenv on tests/integration/playbooks/<playbook> (or a path from there)."""
+def ansible_playbook(playbook, *extra, env=None):
+    """ansible-playbook of this virtualenv on tests/integration/playbooks/<playbook> (or a path from there).
+
+    `env`: the environment to start from (default this process's)."""
     bindir = os.path.dirname(sys.executable)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+    env = dict(env or os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
                ANSIBLE_NOCOLOR='1', ANSIBLE_SHOW_CUSTOM_STATS='1', ANSIBLE_LOCALHOST_WARNING='false',
                ANSIBLE_INVENTORY_UNPARSED_WARNING='false')
     return subprocess.run([os.path.join(bindir, 'ansible-playbook'), os.path.join(HERE, 'playbooks', playbook)]

@@ -79,7 +79,8 @@ class PodmanClient:
                           doing="list the containers on network '%s'" % name) or []
         return sorted(item['Names'][0] if item.get('Names') else item.get('Id', '')[:12] for item in found)
 
-    def create_network(self, params: dict) -> None:
+    def create(self, params: dict) -> None:
+        """Create the network the role planned (definitions' engine network parameters)."""
         self.run(*create_args(params), doing="create network '%s'" % params['name'])
 
     def remove_network(self, network_id: str, name: str) -> None:
