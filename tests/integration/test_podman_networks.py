@@ -123,7 +123,7 @@ def role(tmp_path, state, networks, *extra, **variables):
                   **{'host_reachability_' + key: value for key, value in variables.items()})
     path = tmp_path / 'vars.json'
     path.write_text(json.dumps(values))
-    return ansible_playbook('podman_role.yml', '-i', '%s,' % HOST, '-c', 'underlay.network.netns',
+    return ansible_playbook('netns_role.yml', '-i', '%s,' % HOST, '-c', 'underlay.network.netns',
                             '-e', '@%s' % path, *extra, env=ENV)
 
 
