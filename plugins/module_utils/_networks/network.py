@@ -181,6 +181,7 @@ def normalise_network(raw, index: int = 0) -> dict:
     raw = coerce_network(raw, index)
     name = raw['name']
     driver = raw['driver']
+    sources = _sources(name, raw)
     parent = _ifname(name, 'parent', raw.get('parent'), "give the host NIC the containers sit on, for example eth0")
     vlan_id = raw.get('vlan_id')
     if vlan_id is not None:
@@ -196,7 +197,6 @@ def normalise_network(raw, index: int = 0) -> dict:
     else:
         link_parent = parent
 
-    sources = _sources(name, raw)
     source = next((key for key in SOURCES if sources[key]), None)
     reserved = raw['shim_address_reserved']
     if reserved and source in _RESERVES_NOTHING:
