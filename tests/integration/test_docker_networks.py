@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from helpers import COLLECTIONS, sh
+from helpers import COLLECTIONS, run_module, sh
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PREFIX = 'uldk%d' % (os.getpid() % 10000)
@@ -261,3 +261,56 @@ def test_a_dual_stack_network_with_two_subnets(engine, parent):
     assert down.returncode == 0, down.stdout
     assert engine.docker('network', 'inspect', net, check=False).returncode != 0
     assert 'dual-shim' not in sh('ip -br link')
+
+
+def test_the_doctor_names_a_docker_network_on_the_parent_and_an_mtu_above_the_parents(engine, parent):
+    """underlay_doctor, Docker's rules: Docker 20 takes one macvlan network per parent; a network asking for an MTU
+    above the parent's gives its containers less. Each named with its fix; the fix applied, the finding is ok."""
+    mine, other = PREFIX + '-doc', PREFIX + '-other'
+    ranges = ['--subnet', '198.18.112.0/20', '--ip-range', '198.18.113.0/24', '--aux-address', 'host=198.18.113.254',
+              '-o', 'parent=' + parent]
+    definition = [{'name': 'doc', 'docker': {'name': mine}}]  # the rest from Docker
+
+    def doctor():
+        result = run_module('underlay_doctor', networks=definition, docker_host=engine.host, host='docker-host',
+                            probe_timeout=0.5)
+        assert result['rc'] == 0, result
+        return {item['check']: item for item in result['findings']}
+
+    try:
+        engine.docker('network', 'create', '-d', 'macvlan', *ranges, '-o', 'com.docker.network.driver.mtu=9000', mine)
+        engine.docker('run', '-d', '--name', PREFIX + '-big', '--network', mine, IMAGE, 'sleep', '600')
+        mtu = re.search(r' mtu (\d+) ', engine.docker('exec', PREFIX + '-big', 'ip', 'link', 'show', 'eth0').stdout)
+        assert mtu.group(1) == '1500'  # not the 9000 asked for: the kernel keeps a port within its parent's MTU
+        capacity = doctor()['capacity']
+        assert capacity['status'] == 'warn', capacity
+        assert 'Docker network %s asks for mtu 9000' % mine in capacity['evidence']
+        assert capacity['fix'].startswith('create Docker network %s with com.docker.network.driver.mtu at most 1500'
+                                          % mine)
+        engine.docker('rm', '-f', PREFIX + '-big')
+        engine.docker('network', 'rm', mine)
+
+        # another network on the parent: Docker 20 refuses a second one, and the doctor says so before the role runs
+        engine.docker('network', 'create', '-d', 'macvlan', '--subnet', '198.18.128.0/20', '-o', 'parent=' + parent, other)
+        clash = engine.docker('network', 'create', '-d', 'macvlan', *ranges, mine, check=False)
+        assert clash.returncode != 0 and 'already using parent interface' in clash.stderr, clash.stderr
+        definition = [{'name': 'doc', 'parent': parent, 'subnet': '198.18.112.0/20', 'ip_range': '198.18.113.0/24',
+                       'shim_address': '198.18.113.254', 'docker': {'name': mine}}]
+        engines = doctor()['container_engines']
+        assert engines['status'] == 'fail', engines
+        assert '%s (macvlan) on %s' % (other, parent) in engines['evidence'], engines
+        assert 'takes one macvlan network per parent interface' in engines['evidence']
+        assert engines['fix'] == 'put the network on a VLAN of its own (vlan_id), or remove %s' % other
+        engine.docker('network', 'rm', other)
+
+        engine.docker('network', 'create', '-d', 'macvlan', *ranges, mine)
+        engine.docker('run', '-d', '--name', PREFIX + '-fits', '--network', mine, IMAGE, 'sleep', '600')
+        findings = doctor()
+        assert findings['capacity']['status'] == 'ok' and findings['container_engines']['status'] == 'ok', findings
+        assert 'Docker 20.10' in findings['container_engines']['evidence']
+    finally:
+        for container in ('big', 'fits'):
+            engine.docker('rm', '-f', '%s-%s' % (PREFIX, container), check=False)
+        for name in (mine, other):
+            engine.docker('network', 'rm', name, check=False)
+    assert not [name for name in sh('ip netns list').split() if name.startswith(('ul-doctor-', 'ul-probe-'))]

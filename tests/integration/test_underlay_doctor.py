@@ -1,0 +1,219 @@
+# Copyright: (c) 2026, underlay.network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The underlay doctor on a real lab: each failure made for real, seen with real packets, named by the doctor with
+its fix; the fix applied, the packets get through and the finding is ok.
+
+One scene for the whole file (its set-up costs more than most tests): a switch namespace with a bridge, the
+host (its eth0 on the switch, 198.18.240.11/20), the gateway (198.18.240.1), a peer on the LAN and a container
+namespace. Each test puts back what it changed, so the next one starts from the healthy lab.
+"""
+import json
+import re
+import subprocess
+
+import pytest
+
+from helpers import Lab, run_module, sh
+
+HOST_IP, GATEWAY, PEER_IP = '198.18.240.11', '198.18.240.1', '198.18.240.12'
+CONTAINER_IP, SHIM_IP = '198.18.248.10', '198.18.255.254'
+NETWORK = {'name': 'lan', 'parent': 'eth0', 'subnet': '198.18.240.0/20', 'gateway': GATEWAY,
+           'ip_range': '198.18.248.0/22', 'shim_address': SHIM_IP}
+
+pytestmark = pytest.mark.kernel('macvlan')
+
+
+class Scene:
+    def __init__(self, lab):
+        self.lab = lab
+        self.sw, self.host, self.gw, self.peer, self.c1 = (lab.add_ns(name) for name in ('sw', 'h', 'gw', 'peer', 'c1'))
+        self.no_docker = 'unix:///tmp/%s-no-docker.sock' % lab.prefix  # no engine: the engines check reads nothing
+        sh('ip -n %s link add br0 type bridge && ip -n %s link set br0 up' % (self.sw, self.sw))
+        for ns, address, port in ((self.host, HOST_IP, 'ph'), (self.gw, GATEWAY, 'pg'), (self.peer, PEER_IP, 'pp')):
+            sh('ip -n {sw} link add {port} type veth peer name eth0 netns {ns} && ip -n {sw} link set {port} master br0 '
+               'up && ip -n {ns} link set eth0 up && ip -n {ns} addr add {ip}/20 dev eth0'.format(
+                   sw=self.sw, port=port, ns=ns, ip=address))
+
+    def mac(self, ns, link='eth0'):
+        return self.lab.link(ns, link)['address']
+
+    def doctor(self, network=None, check=False, **args):
+        result = run_module('underlay_doctor', check=check, netns=self.host, networks=[network or NETWORK],
+                            host='h1', docker_host=self.no_docker, probe_timeout=0.5, **args)
+        assert result['rc'] == 0, result
+        return result
+
+    def shim(self, state='present', **args):
+        result = run_module('host_networks', netns=self.host, networks=[NETWORK], state=state, verify=False, **args)
+        assert result['rc'] == 0, result
+        return result
+
+    def container(self, mode='bridge', mtu=None):
+        """c1's eth0: a macvlan port of the host's eth0 in `mode`, CONTAINER_IP in the network's range."""
+        args = {'mtu': mtu} if mtu else {}
+        result = run_module('macvlan_link', name='eth0', parent='eth0', parent_netns=self.host, netns=self.c1,
+                            mode=mode, addresses=['%s/20' % CONTAINER_IP], recreate=True, **args)
+        assert result['rc'] == 0, result
+
+    def everything(self):
+        """Links, addresses, routes and neighbours of the scene's hosts, and the namespaces themselves (the switch's
+        bridge shows its running timers, and learns the probes' MACs as any switch does)."""
+        state = self.lab.state(self.host, self.gw, self.peer, self.c1)
+        # which neighbours each knows (not their state, which ages on its own)
+        state['neighbours'] = {ns: re.sub(r' [A-Z]+$', '', sh('ip -n %s neigh show' % ns), flags=re.M)
+                               for ns in (self.host, self.gw, self.peer, self.c1)}
+        state['namespaces'] = sorted(name for name in sh('ip netns list').split() if name.startswith('ul-'))
+        return state
+
+
+@pytest.fixture(scope='module')
+def scene():
+    lab = Lab()
+    try:
+        yield Scene(lab)
+    finally:
+        lab.cleanup()
+
+
+def run(command):
+    return subprocess.run(command, capture_output=True, check=False).returncode
+
+
+def finding(result, check, network='lan'):
+    found = [item for item in result['findings'] if item['check'] == check and item['network'] == network]
+    assert len(found) == 1, result['findings']
+    return found[0]
+
+
+def without_macs(findings):
+    """The findings with the probes' random MACs blanked (a new one each run)."""
+    return json.loads(re.sub(r'([0-9a-f]{2}:){5}[0-9a-f]{2}', 'MAC', json.dumps(findings)))
+
+
+def test_a_healthy_lab_every_finding_ok_nothing_left_behind_check_mode_the_same(scene):
+    scene.shim()
+    scene.container()
+    try:
+        before = scene.everything()
+        result = scene.doctor()
+        assert [item['status'] for item in result['findings']] == ['ok'] * 8, result['problems']
+        assert result['counts'] == {'ok': 8, 'warn': 0, 'fail': 0} and result['healthy'] and not result['changed']
+        assert [item['check'] for item in result['findings']] == [
+            'new_macs_upstream', 'wireless_parent', 'reverse_path_and_arp', 'port_modes', 'address_conflicts',
+            'capacity', 'container_engines', 'kernel_drivers']
+        # the probes went out and were answered: the gateway from the parent's MAC and from a new one
+        assert '%s answered' % GATEWAY in finding(result, 'new_macs_upstream')['evidence']
+        assert 'a throwaway macvlan) %s answered' % GATEWAY in finding(result, 'new_macs_upstream')['evidence']
+        assert 'eth0 in %s (bridge)' % scene.c1 in finding(result, 'port_modes')['evidence']
+        assert all(item['host'] == 'h1' and item['fix'] is None for item in result['findings'])
+        assert scene.everything() == before  # no namespace, link, address, route or neighbour left behind
+        checked = scene.doctor(check=True)
+        assert without_macs(checked['findings']) == without_macs(result['findings'])
+        assert scene.everything() == before
+        assert result['table'][0] == 'h1: 8 ok, 0 warn, 0 fail' and result['markdown'].startswith('## h1\n')
+    finally:
+        scene.shim(state='absent')
+
+
+@pytest.mark.once
+def test_a_switch_that_drops_new_macs_ipvlan_recommended(scene):
+    """The switch accepts only the MACs it knows (a vSwitch with forged transmits rejected, a cloud VPC)."""
+    allowed = ', '.join(scene.mac(ns) for ns in (scene.host, scene.gw, scene.peer))
+    scene.container()
+    sh("ip netns exec %s nft 'add table bridge uldoctor; add chain bridge uldoctor forward { type filter hook forward "
+       "priority 0; policy accept; }; add rule bridge uldoctor forward ether saddr != { %s } drop'" % (scene.sw, allowed))
+    try:
+        assert scene.lab.ping(scene.host, GATEWAY) and not scene.lab.ping(scene.c1, GATEWAY)  # real packets
+        result = scene.doctor()
+        new_macs = finding(result, 'new_macs_upstream')
+        assert new_macs['status'] == 'fail', new_macs
+        assert 'nothing answered; new MACs are dropped upstream' in new_macs['evidence']
+        assert new_macs['fix'].startswith('use driver: ipvlan')
+        assert result['problems'][0].startswith('h1: network lan, new_macs_upstream FAIL')
+        # ipvlan ports send with the parent's MAC, which the switch passes
+        ipvlan = finding(scene.doctor(dict(NETWORK, driver='ipvlan')), 'new_macs_upstream')
+        assert ipvlan['status'] == 'ok' and "ipvlan ports send with the parent's MAC" in ipvlan['evidence']
+    finally:
+        sh('ip netns exec %s nft delete table bridge uldoctor' % scene.sw)
+    assert finding(scene.doctor(), 'new_macs_upstream')['status'] == 'ok'
+    assert scene.lab.ping(scene.c1, GATEWAY)
+
+
+@pytest.mark.once
+def test_strict_rp_filter_drops_the_container_range_on_the_parent(scene):
+    """A device of the container range on the LAN (another host's container of a shared range) reaches the host's
+    own address on eth0; the route back to it goes through the shim, so strict reverse-path filtering drops it."""
+    scene.shim()
+    sh('ip -n %s addr add 198.18.248.50/20 dev eth0 && ip -n %s neigh replace %s lladdr %s dev eth0 nud permanent'
+       % (scene.peer, scene.peer, HOST_IP, scene.mac(scene.host)))
+    sh('ip netns exec %s sysctl -qw net.ipv4.conf.all.rp_filter=1' % scene.host)
+    try:
+        source = ['ip', 'netns', 'exec', scene.peer, 'ping', '-c', '2', '-i', '0.2', '-W', '1', '-I', '198.18.248.50',
+                  HOST_IP]
+        assert run(source) != 0  # dropped
+        rp = finding(scene.doctor(), 'reverse_path_and_arp')
+        assert rp['status'] == 'fail', rp
+        assert 'strict rp_filter on eth0 drops packets from the container range (198.18.248.0/22)' in rp['evidence']
+        assert 'net.ipv4.conf.eth0.rp_filter=2' in rp['fix'] and 'net.ipv4.conf.lan-shim.rp_filter=2' in rp['fix']
+        # the fix as it says: host_networks sysctls, the interfaces' own values
+        scene.shim(sysctls={'net/ipv4/conf/eth0/rp_filter': 2, 'net/ipv4/conf/lan-shim/rp_filter': 2})
+        assert run(source) == 0
+        assert finding(scene.doctor(), 'reverse_path_and_arp')['status'] == 'ok'
+    finally:
+        sh('ip netns exec %s sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0' % scene.host)
+        sh('ip -n %s addr del 198.18.248.50/20 dev eth0; ip -n %s neigh del %s dev eth0'
+           % (scene.peer, scene.peer, HOST_IP), check=False)
+        scene.shim(state='absent')
+
+
+@pytest.mark.once
+def test_a_vepa_child_without_hairpin_then_hairpin_on_then_bridge_mode(scene):
+    scene.shim()
+    scene.container(mode='vepa')
+    try:
+        assert not scene.lab.ping(scene.host, CONTAINER_IP)  # the shim's frames go to the switch and never come back
+        modes = finding(scene.doctor(), 'port_modes')
+        assert modes['status'] == 'fail', modes
+        assert 'eth0 in %s (vepa)' % scene.c1 in modes['evidence'] and 'never came back' in modes['evidence']
+        assert modes['fix'].startswith('recreate eth0 in %s in mode bridge' % scene.c1)
+        # the switch reflects frames (reflective relay): the probe's frame comes back, and so do the pings
+        sh('ip -n %s link set ph type bridge_slave hairpin on' % scene.sw)
+        assert scene.lab.ping(scene.host, CONTAINER_IP)
+        modes = finding(scene.doctor(), 'port_modes')
+        assert modes['status'] == 'ok' and 'came back through the switch' in modes['evidence']
+        sh('ip -n %s link set ph type bridge_slave hairpin off' % scene.sw)
+        scene.container(mode='bridge')  # the fix the finding gave
+        assert scene.lab.ping(scene.host, CONTAINER_IP)
+        modes = finding(scene.doctor(), 'port_modes')
+        assert modes['status'] == 'ok' and 'eth0 in %s (bridge)' % scene.c1 in modes['evidence']
+    finally:
+        sh('ip -n %s link set ph type bridge_slave hairpin off' % scene.sw)
+        scene.container()
+        scene.shim(state='absent')
+
+
+@pytest.mark.once
+def test_a_lab_host_already_holds_the_shim_address(scene):
+    sh('ip -n %s addr add %s/20 dev eth0' % (scene.peer, SHIM_IP))
+    try:
+        conflicts = finding(scene.doctor(), 'address_conflicts')
+        assert conflicts['status'] == 'fail', conflicts
+        assert '%s answered by %s' % (SHIM_IP, scene.mac(scene.peer)) in conflicts['evidence']
+        assert conflicts['fix'].startswith('give the network another shim_address')
+    finally:
+        sh('ip -n %s addr del %s/20 dev eth0' % (scene.peer, SHIM_IP))
+    conflicts = finding(scene.doctor(), 'address_conflicts')
+    assert conflicts['status'] == 'ok' and 'no answer' in conflicts['evidence']
+    assert sh('ip -n %s neigh show' % scene.peer).strip() == ''  # the probes taught nobody a neighbour
+
+
+def test_bad_input_names_the_field_and_changes_nothing(scene):
+    before = scene.everything()
+    result = run_module('underlay_doctor', netns=scene.host, networks=[dict(NETWORK, shim_address='198.18.0.300')])
+    assert result['rc'] != 0 and result['field'] == 'shim_address' and "'198.18.0.300' is not an IP address" in result['msg']
+    result = run_module('underlay_doctor', netns=scene.lab.ns('missing'), networks=[NETWORK])
+    assert result['rc'] != 0 and result['field'] == 'netns' and 'does not exist' in result['msg']
+    result = run_module('underlay_doctor', netns=scene.host, networks=[NETWORK], probe_timeout=30)
+    assert result['rc'] != 0 and result['field'] == 'probe_timeout' and 'from 0.1 to 10' in result['msg']
+    assert scene.everything() == before
