@@ -53,7 +53,8 @@ options:
   podman_host:
     description:
       - Podman's service socket (for example V(unix:///run/podman/podman.sock)), used when a network declares
-        O(networks[].podman). Omit it to run the C(podman) command on the host, which needs no service.
+        O(networks[].podman). Omit it to run the C(podman) command on the host (in O(netns) when given), which
+        needs no service.
     type: str
   sysctls:
     description:

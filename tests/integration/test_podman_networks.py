@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -118,17 +119,24 @@ def engine():
 
 
 def role(tmp_path, state, networks, *extra, **variables):
+    """The role on the lab host through the netns connection (every task, podman included, runs in it); with
+    via_netns_option=True on localhost with host_reachability_netns instead (the modules enter the namespace)."""
+    via_option = variables.pop('via_netns_option', False)
     values = dict(host_reachability_state=state, host_reachability_networks=networks,
                   host_reachability_config_root=str(tmp_path / 'root'), host_reachability_sysctls={},
                   **{'host_reachability_' + key: value for key, value in variables.items()})
+    if via_option:
+        values['host_reachability_netns'] = HOST
     path = tmp_path / 'vars.json'
     path.write_text(json.dumps(values))
+    if via_option:
+        return ansible_playbook('host_reachability.yml', '-e', '@%s' % path, *extra, env=ENV)
     return ansible_playbook('netns_role.yml', '-i', '%s,' % HOST, '-c', 'underlay.network.netns',
                             '-e', '@%s' % path, *extra, env=ENV)
 
 
 def changed(run):
-    return int(re.search(r'%s\s+: ok=\d+\s+changed=(\d+)' % re.escape(HOST), run.stdout).group(1))
+    return int(re.search(r'(?:%s|localhost)\s+: ok=\d+\s+changed=(\d+)' % re.escape(HOST), run.stdout).group(1))
 
 
 def host_state():
@@ -190,6 +198,7 @@ def test_the_role_creates_a_dual_stack_podman_network_and_reaches_its_containers
 
 
 def test_a_network_made_by_hand_is_completed_from_podman_and_stays_at_teardown(engine, tmp_path):
+    """Through host_reachability_netns this time: the podman command runs in that namespace, where the parent is."""
     net = PREFIX + '-hand'
     podman('network', 'create', '-d', 'macvlan', '-o', 'parent=eth1', '--subnet', '198.18.102.0/24',
            '--gateway', '198.18.102.1', '--ip-range', '198.18.102.64/26', net)
@@ -198,7 +207,8 @@ def test_a_network_made_by_hand_is_completed_from_podman_and_stays_at_teardown(e
 
     # Podman keeps no address for the host: inside the range is refused, with the fix, before any change
     before = host_state()
-    inside = role(tmp_path, 'present', [{'name': 'hand', 'podman': {'name': net}, 'shim_address': '198.18.102.100'}])
+    inside = role(tmp_path, 'present', [{'name': 'hand', 'podman': {'name': net}, 'shim_address': '198.18.102.100'}],
+                  via_netns_option=True)
     assert inside.returncode != 0
     for words in ('198.18.102.100 is inside ip_range 198.18.102.64/26', 'no auxiliary addresses',
                   'Move shim_address out of ip_range'):
@@ -206,12 +216,14 @@ def test_a_network_made_by_hand_is_completed_from_podman_and_stays_at_teardown(e
     assert host_state() == before
 
     definition = [{'name': 'hand', 'podman': {'name': net}, 'shim_address': '198.18.102.254'}]
-    first = role(tmp_path, 'present', definition)
+    first = role(tmp_path, 'present', definition, via_netns_option=True)
     assert first.returncode == 0, first.stdout + first.stderr
     assert '198.18.102.64/26 dev hand-shim proto 209' in sh('ip -n %s route' % HOST)
     assert host_ping('198.18.102.70') and ping_from(c1, '198.18.102.254')
 
-    down = role(tmp_path, 'absent', definition)
+    again = role(tmp_path, 'present', definition, via_netns_option=True)
+    assert again.returncode == 0 and changed(again) == 0, again.stdout
+    down = role(tmp_path, 'absent', definition, via_netns_option=True)
     assert down.returncode == 0, down.stdout
     assert 'not created by this collection' in down.stdout
     assert podman('network', 'exists', net).returncode == 0, 'a network made by hand stays'
@@ -232,3 +244,31 @@ def test_ipvlan_on_this_podman_is_refused_with_what_it_lacks(engine, tmp_path):
     assert run.returncode != 0
     assert 'this Podman (%s, netavark' % version in run.stdout and 'has no ipvlan networks' in run.stdout, run.stdout
     assert host_state() == before and podman('network', 'exists', 'ipv', check=False).returncode != 0
+
+
+def test_the_podman_service_socket_when_one_is_given(engine, tmp_path):
+    """podman_host: the same calls as a remote client of `podman system service`, started in the lab host."""
+    socket = ROOT + '/podman.sock'
+    service = subprocess.Popen(['nsenter', '--net=/run/netns/%s' % HOST, 'podman', 'system', 'service', '--time=0',
+                                'unix://' + socket], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 20
+        while not os.path.exists(socket):
+            assert service.poll() is None and time.time() < deadline, 'podman system service did not start'
+            time.sleep(0.1)
+        net = PREFIX + '-svc'
+        definition = [{'name': 'svc', 'parent': 'eth1', 'subnet': '198.18.104.0/24', 'gateway': '198.18.104.1',
+                       'ip_range': '198.18.104.128/26', 'shim_address': '198.18.104.254', 'podman': {'name': net}}]
+        first = role(tmp_path, 'present', definition, podman_host='unix://' + socket)
+        assert first.returncode == 0, first.stdout + first.stderr
+        made = inspect(net)
+        assert made['labels'] == {'underlay.network.managed': 'true'} and made['network_interface'] == 'eth1'
+        c1 = run_container('s1', net, '198.18.104.130')
+        assert host_ping('198.18.104.130') and ping_from(c1, '198.18.104.254')
+        podman('rm', '--force', '--time', '0', c1)
+        down = role(tmp_path, 'absent', definition, podman_host='unix://' + socket)
+        assert down.returncode == 0, down.stdout
+        assert podman('network', 'exists', net, check=False).returncode != 0
+    finally:
+        service.terminate()
+        service.wait(timeout=30)

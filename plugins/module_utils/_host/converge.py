@@ -79,7 +79,7 @@ class HostNetworks:
     def read(cls, params: dict, check_mode: bool = False, docker_client: DockerClient | None = None) -> HostNetworks:
         """The desired host side, with the sources it names read (an engine only when a network names it)."""
         return cls(params, read_sources(params.get('networks'), params.get('docker_host'), params.get('podman_host'),
-                                        docker_client=docker_client), check_mode)
+                                        docker_client=docker_client, netns=params.get('netns') or None), check_mode)
 
     # ------------------------------------------------------------ the run
 

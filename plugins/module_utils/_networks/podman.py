@@ -34,14 +34,20 @@ class PodmanError(UnderlayError):
 
 
 class PodmanClient:
-    """The podman commands the collection runs; `podman_host` makes them a remote client of that service."""
+    """The podman commands the collection runs; `podman_host` makes them a remote client of that service.
 
-    def __init__(self, podman_host: str | None = None, command: str = PODMAN_COMMAND, timeout: float = 60):
+    Without a service, the command runs in network namespace `netns` when one is given (host_networks' netns):
+    Podman checks a macvlan network's parent in the namespace it runs in."""
+
+    def __init__(self, podman_host: str | None = None, command: str = PODMAN_COMMAND, timeout: float = 60,
+                 netns: str | None = None):
         if podman_host and not podman_host.startswith(('unix://', 'tcp://', 'ssh://')):
             raise ValidationError("podman_host '%s' is not a service address; give unix:///run/podman/podman.sock "
                                   "(podman system service), or leave it out to run the podman command"
                                   % podman_host, 'podman_host', podman_host)
         self.base = [command] + (['--url', podman_host] if podman_host else [])
+        if netns and not podman_host:
+            self.base = ['ip', 'netns', 'exec', netns] + self.base
         self.remote = bool(podman_host)
         self.timeout = timeout
         self._capabilities = None
@@ -52,7 +58,7 @@ class PodmanClient:
                                   check=False)
         except FileNotFoundError:
             raise PodmanError("cannot %s: the podman command is not installed on this host (apt/dnf install podman), "
-                              "or give podman_host" % doing, 'podman', self.base[0])
+                              "or give podman_host" % doing, 'podman', PODMAN_COMMAND)
         except subprocess.TimeoutExpired:
             raise PodmanError('cannot %s: podman did not answer within %d s' % (doing, self.timeout))
         if done.returncode != 0:
@@ -176,13 +182,13 @@ def create_args(params: dict) -> list[str]:
     return args + ['--label', '%s=true' % ENGINE_LABEL, params['name']]
 
 
-def podman_views(raw_networks, podman_host: str | None,
-                 client: PodmanClient | None = None) -> tuple[dict, PodmanClient | None]:
+def podman_views(raw_networks, podman_host: str | None, client: PodmanClient | None = None,
+                 netns: str | None = None) -> tuple[dict, PodmanClient | None]:
     """Each declared Podman network as Podman has it (None when missing); no podman call without one."""
     names = sorted({name for name in (engine_name_of(raw, 'podman') for raw in raw_networks or []) if name})
     if not names:
         return {}, None
-    client = client or PodmanClient(podman_host)
+    client = client or PodmanClient(podman_host, netns=netns)
     found = {net.get('name'): net for net in client.networks()}
     views = {}
     for name in names:
