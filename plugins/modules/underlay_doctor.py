@@ -18,7 +18,7 @@ description:
     RV(findings), one per check and network, each with its status (V(ok), V(warn), V(fail)), the evidence (values
     read, probes sent and what answered) and the fix in one sentence.
   - C(new_macs_upstream) - duplicate-address probes (an ARP request with sender 0.0.0.0, an IPv6 neighbour
-    solicitation from ::) for the gateway and the O(networks[].verify_targets), sent from the parent's own MAC and
+    solicitation from ::) for the gateway, the O(networks[].verify_targets) and O(targets), sent from the parent's own MAC and
     from a throwaway macvlan port with a fresh MAC. When the parent gets answers and the new MAC does not, the
     network upstream drops new MACs; the finding names the likely cause from the DMI vendor (VMware, Hyper-V,
     Azure, VirtualBox, EC2, GCE, OpenStack, KVM) and the NIC driver, and recommends ipvlan or the vSwitch setting.
@@ -75,6 +75,13 @@ options:
     description: Seconds each probe waits for answers (0.1 to 10); silence is the good answer of a conflict probe.
     type: float
     default: 1.0
+  targets:
+    description:
+      - More addresses on the networks' LAN for the C(new_macs_upstream) probes (other hosts, the gateway of a network
+        whose definition names none), probed for every network beside its gateway and O(networks[].verify_targets).
+    type: list
+    elements: str
+    default: []
   host:
     description: The host's name in the report and in every finding. Default the node's hostname.
     type: str
@@ -198,6 +205,7 @@ def main():
         docker_host=dict(type='str', default=DOCKER_HOST),
         probe=dict(type='bool', default=True),
         probe_timeout=dict(type='float', default=1.0),
+        targets=dict(type='list', elements='str', default=[]),
         host=dict(type='str'),
     ), _examine, requires=[PYROUTE2])
 

@@ -171,6 +171,32 @@ def test_verify_job_with_extra_vars_from_a_survey(data_dir):
     assert job.artifacts == {'underlay_unreachable': {host: [] for host in HOSTS}}
 
 
+def test_doctor_job_every_check_ok_then_a_shim_address_someone_holds(data_dir):
+    """doctor.yml as a job template: per host a table, set_stats counts and problems, the fleet's Markdown summary;
+    a check job the same; then a survey's networks whose shim address another host holds fail the job."""
+    report = os.path.join(data_dir.path, 'doctor.md')
+    lan = {'underlay_doctor_targets': ['198.18.0.11', '198.18.0.12', '198.18.0.13'], 'underlay_doctor_report': report}
+    before = fleet_state()
+    for check in (False, True):
+        job = data_dir.run('playbooks/doctor.yml', check=check, extravars=lan)
+        assert (job.status, job.rc) == ('successful', 0), job.stdout
+        assert job.artifacts['underlay_doctor'] == {host: {'ok': 8, 'warn': 0, 'fail': 0, 'problems': []}
+                                                    for host in HOSTS}
+        assert fleet_state() == before, 'the doctor changed the kernel'
+    summary = open(report).read()
+    assert summary.startswith('# Underlay doctor\n') and all('## %s\n' % host in summary for host in HOSTS)
+    assert all('## %s\n' % host in job.artifacts['underlay_doctor_summary'] for host in HOSTS)
+
+    taken = [{'name': 'lab', 'parent': 'eth0', 'subnet': '198.18.0.0/20', 'ip_range': '198.18.1.0/28',
+              'shim_address': '198.18.0.12'}]  # host 2's own address on the LAN
+    job = data_dir.run('playbooks/doctor.yml', extravars=dict(lan, host_reachability_networks=taken))
+    assert job.status == 'failed' and job.rc != 0, job.stdout
+    problems = {host: stats['problems'] for host, stats in job.artifacts['underlay_doctor'].items()}
+    assert all(len(problems[host]) == 1 and 'address_conflicts FAIL' in problems[host][0] for host in HOSTS), problems
+    assert '198.18.0.12 answered by' in problems[HOSTS[0]][0] and '198.18.0.12 on eth0' in problems[HOSTS[1]][0]
+    assert fleet_state() == before
+
+
 def test_teardown_check_job_then_teardown_job(data_dir):
     before = fleet_state()
     check = data_dir.run('playbooks/teardown.yml', check=True)

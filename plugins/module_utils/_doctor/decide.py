@@ -93,8 +93,9 @@ def judge_new_macs(net: dict, ev: dict) -> dict:
     check, name = 'new_macs_upstream', net['name']
     targets = ev['targets']
     if not targets:
-        return finding(check, name, WARN, 'nothing to probe: the network has no gateway and no verify_targets',
-                       'give the network its gateway (or verify_targets) so the doctor can probe what answers')
+        return finding(check, name, WARN, 'nothing to probe: the network has no gateway and no verify_targets, and '
+                       'no targets were given', 'give the network its gateway (or verify_targets, or the doctor '
+                       'targets) so the doctor can probe what answers')
     parent_heard = _answered(ev['parent_answers'])
     parent_text = "from %s's own MAC %s %s answered (of %s)" % (
         ev['parent'], ev['parent_mac'], ', '.join(parent_heard) or 'nothing', ', '.join(targets))

@@ -50,7 +50,19 @@ def _networks(params):
     return normalise_networks(params['networks'], docker_views=views)
 
 
+def _targets(values):
+    targets = []
+    for value in values or ():
+        try:
+            targets.append(str(ipaddress.ip_address(str(value).strip())))
+        except ValueError:
+            raise ValidationError("targets: '%s' is not an IP address; list addresses on the networks' LAN (other hosts, "
+                                  "the gateway), like 198.18.0.12" % value, 'targets', value) from None
+    return targets
+
+
 def examine(params: dict) -> dict:
+    params = dict(params, targets=_targets(params.get('targets')))
     derived = _networks(params)
     netns = params.get('netns') or None
     if not nl.namespace_exists(netns):
@@ -100,7 +112,9 @@ def _examine_network(net, netns, by_name, held, ports, shared, params, probes):
     nic = evidence.nic_facts(netns, net['parent']) if net['parent'] in by_name else \
         {'driver': None, 'wireless': None, 'wireless_evidence': 'parent %s does not exist' % net['parent']}
     targets = [item['gateway'] for item in net['subnets'] if item['gateway']]
-    targets += [target for target in net['verify_targets'] if target not in targets]
+    for target in net['verify_targets'] + params['targets']:
+        if target not in targets:
+            targets.append(target)
     timeout = params['probe_timeout']
     skipped = 'probe: false' if probes is None else ('parent %s does not exist' % net['link_parent']
                                                       if parent is None else None)
