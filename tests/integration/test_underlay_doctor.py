@@ -217,3 +217,34 @@ def test_bad_input_names_the_field_and_changes_nothing(scene):
     result = run_module('underlay_doctor', netns=scene.host, networks=[NETWORK], probe_timeout=30)
     assert result['rc'] != 0 and result['field'] == 'probe_timeout' and 'from 0.1 to 10' in result['msg']
     assert scene.everything() == before
+
+
+@pytest.mark.kernel('ipvlan')
+def test_new_macs_dropped_ipvlan_is_the_fix_and_an_ipvlan_mode_mismatch(scene):
+    """The switch that drops new MACs again, now with the ipvlan driver (the UML kernel has it): the doctor's
+    recommendation made real - an ipvlan container reaches the gateway through that switch, the host reaches it
+    through an ipvlan shim, and every finding is ok. A network asking for another mode than the parent's ipvlan
+    ports have is named too."""
+    ipvlan = dict(NETWORK, driver='ipvlan')
+    allowed = ', '.join(scene.mac(ns) for ns in (scene.host, scene.gw, scene.peer))
+    sh("ip netns exec %s nft 'add table bridge uldoctor; add chain bridge uldoctor forward { type filter hook forward "
+       "priority 0; policy accept; }; add rule bridge uldoctor forward ether saddr != { %s } drop'" % (scene.sw, allowed))
+    sh('ip -n %s link del eth0' % scene.c1, check=False)  # a macvlan port of an earlier test: ipvlan cannot share eth0
+    try:
+        assert finding(scene.doctor(), 'new_macs_upstream')['status'] == 'fail'
+        result = run_module('ipvlan_link', name='eth0', parent='eth0', parent_netns=scene.host, netns=scene.c1,
+                            mode='l2', addresses=['%s/20' % CONTAINER_IP], recreate=True)
+        assert result['rc'] == 0, result
+        result = run_module('host_networks', netns=scene.host, networks=[ipvlan], verify=False)
+        assert result['rc'] == 0, result
+        assert scene.lab.ping(scene.c1, GATEWAY) and scene.lab.ping(scene.host, CONTAINER_IP)  # through the filter
+        result = scene.doctor(ipvlan)
+        assert [item['status'] for item in result['findings']] == ['ok'] * 8, result['problems']
+        assert 'ipvlan ports on eth0: lan-shim (l2), eth0 in %s (l2)' % scene.c1 in finding(result, 'port_modes')['evidence']
+        assert 'ipvlan loaded' in finding(result, 'kernel_drivers')['evidence']
+        modes = finding(scene.doctor(dict(ipvlan, mode='l3')), 'port_modes')
+        assert modes['status'] == 'fail' and modes['fix'].startswith('give the network mode l2'), modes
+    finally:
+        sh('ip netns exec %s nft delete table bridge uldoctor' % scene.sw)
+        run_module('host_networks', netns=scene.host, networks=[ipvlan], state='absent')
+        sh('ip -n %s link del eth0' % scene.c1, check=False)
