@@ -4,66 +4,35 @@
 """Podman macvlan networks end to end: Debian's podman with netavark, rootful, busybox containers, the role.
 
 A lab namespace stands in for the Podman host: its NIC eth1 is a veth to a switch namespace. The role runs
-in it through the netns connection, so the podman command it calls sees that NIC; containers are started
-with `nsenter --net` into it, so netavark makes their macvlan ports there. Podman keeps everything of the
-test's under a temporary root (containers.conf and storage.conf through CONTAINERS_CONF and
-CONTAINERS_STORAGE_CONF): storage (vfs), run root, network definitions, and at most 1024 open files and
-processes per container (this machine gives no CAP_SYS_RESOURCE to raise Podman's default limits).
+in it through the netns connection (or enters it with host_reachability_netns), so the podman command it
+calls sees that NIC; containers are started with `nsenter --net` into it, so netavark makes their macvlan
+ports there. Podman keeps everything of the test's under a temporary root (podman_lab).
 """
 import json
 import os
 import re
-import shutil
 import subprocess
 import time
 
 import pytest
 
 from helpers import ansible_playbook, sh
+from podman_lab import PodmanLab
 
 PREFIX = 'ulpm%d' % (os.getpid() % 10000)
 HOST, SWITCH = PREFIX + '-h', PREFIX + '-s'
-ROOT = '/tmp/%s-podman' % PREFIX
-IMAGE = 'localhost/%s/busybox:1' % PREFIX
+LAB = PodmanLab(PREFIX)
+ROOT, ENV = LAB.root, LAB.env
 
 pytestmark = [pytest.mark.kernel('macvlan'), pytest.mark.host_kernel_flow, pytest.mark.podman]
 
-CONTAINERS_CONF = '''[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-tmp_dir = "{root}/tmp"
-[network]
-network_backend = "netavark"
-network_config_dir = "{root}/networks"
-'''
-STORAGE_CONF = '''[storage]
-driver = "vfs"
-graphroot = "{root}/storage"
-runroot = "{root}/run"
-'''
-
 
 def podman(*args, check=True, netns=HOST):
-    """The podman command with the test's configuration, in the lab host's namespace."""
-    command = (['nsenter', '--net=/run/netns/%s' % netns] if netns else []) + ['podman'] + list(args)
-    done = subprocess.run(command, capture_output=True, text=True, env=ENV, check=False)
-    if check and done.returncode != 0:
-        raise AssertionError('podman %s failed: %s' % (' '.join(args), done.stderr.strip()))
-    return done
-
-
-ENV = dict(os.environ, CONTAINERS_CONF=ROOT + '/containers.conf', CONTAINERS_STORAGE_CONF=ROOT + '/storage.conf')
+    return LAB.podman(*args, check=check, netns=netns)
 
 
 def ping_from(container, address, tries=1):
-    """One ping from the container; for an IPv6 address up to `tries` (a new port's address is tentative
-    until duplicate address detection ends, about a second after the container starts)."""
-    for _ in range(tries if ':' in address else 1):
-        if podman('exec', container, 'ping', '-c', '1', '-W', '1', address, check=False).returncode == 0:
-            return True
-    return False
+    return LAB.ping_from(container, address, tries)
 
 
 def host_ping(address, tries=1):
@@ -75,47 +44,27 @@ def host_ping(address, tries=1):
 
 
 def run_container(name, network, *addresses):
-    args = ['run', '-d', '--name', '%s-%s' % (PREFIX, name), '--network', network]
-    for address in addresses:
-        args += ['--ip6' if ':' in address else '--ip', address]
-    podman(*(args + [IMAGE, 'sleep', '3600']))
-    return '%s-%s' % (PREFIX, name)
+    return LAB.run_container(name, network, HOST, *addresses)
 
 
 def inspect(network):
-    return json.loads(podman('network', 'inspect', network).stdout)[0]
+    return LAB.inspect(network)
 
 
 @pytest.fixture(scope='module')
 def engine():
-    if not shutil.which('podman') or not os.path.exists('/usr/lib/podman/netavark'):
-        pytest.fail('podman or netavark is missing: scripts/bootstrap installs podman')
-    os.makedirs(ROOT + '/tmp')
-    for name, text in (('containers.conf', CONTAINERS_CONF), ('storage.conf', STORAGE_CONF)):
-        with open(os.path.join(ROOT, name), 'w') as handle:
-            handle.write(text.format(root=ROOT))
+    if not os.path.exists('/usr/lib/podman/netavark'):
+        pytest.fail('netavark is missing: scripts/bootstrap installs podman')
     sh('ip netns add {h} && ip netns add {s} && ip -n {h} link add eth1 type veth peer name sw0 netns {s} && '
        'ip -n {h} link set lo up && ip -n {h} link set eth1 up && ip -n {s} link set sw0 up && '
        'ip -n {h} addr add 198.18.100.5/24 dev eth1'.format(h=HOST, s=SWITCH))
     try:
-        rootfs = os.path.join(ROOT, 'rootfs')
-        os.makedirs(os.path.join(rootfs, 'bin'))
-        shutil.copy('/bin/busybox', os.path.join(rootfs, 'bin', 'busybox'))
-        for applet in ('sh', 'ping', 'sleep', 'ip'):
-            os.symlink('busybox', os.path.join(rootfs, 'bin', applet))
-        tar = subprocess.Popen(['tar', '-C', rootfs, '-c', '.'], stdout=subprocess.PIPE)
-        subprocess.run(['podman', 'import', '-', IMAGE], stdin=tar.stdout, env=ENV, capture_output=True, check=True)
-        tar.wait()
+        LAB.start()
         yield
     finally:
-        podman('rm', '--all', '--force', '--time', '0', check=False)
-        for net in json.loads(podman('network', 'ls', '--format', 'json', check=False).stdout or '[]'):
-            if net['name'] != 'podman':
-                podman('network', 'rm', '--force', net['name'], check=False)
-        podman('system', 'reset', '--force', check=False, netns=None)
+        LAB.cleanup()
         sh('ip netns del %s' % HOST, check=False)
         sh('ip netns del %s' % SWITCH, check=False)
-        shutil.rmtree(ROOT, ignore_errors=True)
 
 
 def role(tmp_path, state, networks, *extra, **variables):

@@ -108,12 +108,18 @@ class PodmanClient:
         if driver != 'ipvlan':
             return None
         found = self.capabilities()
-        if found['backend'] == 'cni' or found['version'] >= PODMAN_IPVLAN_SINCE:
+        if found['version'] >= PODMAN_IPVLAN_SINCE:
             return None
+        if found['backend'] == 'cni':
+            # seen with 4.3: 'unsupported network option parent'; its ipvlan networks take the default route's NIC
+            return ("this Podman (%s, CNI backend) takes no parent for ipvlan networks (it refuses -o parent), so "
+                    "it cannot put one on a given NIC: create the network by hand (podman network create -d ipvlan, "
+                    "which uses the NIC of the default route) and name it with podman.create: false, use macvlan, or "
+                    "Podman %d.%d or newer" % ((found['text'],) + PODMAN_IPVLAN_SINCE))
         backend = 'netavark %s' % found['netavark'] if found['netavark'] else 'the netavark backend'
         return ("this Podman (%s, %s) has no ipvlan networks: netavark gained them with Podman %d.%d. Use macvlan, "
-                "Podman's CNI backend (network_backend = \"cni\" in containers.conf, with the CNI plugins installed), "
-                "or a newer Podman" % ((found['text'], backend) + PODMAN_IPVLAN_SINCE))
+                "an ipvlan network made by hand with Podman's CNI backend (network_backend = \"cni\"), or a newer "
+                "Podman" % ((found['text'], backend) + PODMAN_IPVLAN_SINCE))
 
 
 def _netavark_version() -> str | None:
