@@ -28,7 +28,7 @@ description:
     (C(default) for a shim not made yet), with the value the kernel applies (the larger of C(all) and the
     interface) and what it does to the shim's traffic.
   - C(port_modes) - macvlan ports in C(vepa) or C(private) on the parent, or a network in C(vepa), with a hairpin
-    probe (a frame between two throwaway vepa ports: does the switch send it back?); an ipvlan mode other than the
+    probe (does a frame between two throwaway vepa ports come back from the switch?); an ipvlan mode other than the
     one the parent's ipvlan ports have.
   - C(address_conflicts) - duplicate-address probes for the shim address and a sample of each container range
     (the first, the last and evenly between), and addresses this host already holds.
@@ -42,7 +42,7 @@ description:
   - It changes nothing on the host, so C(changed) is always false. The probes that need objects of their own (the
     new MAC, the two vepa ports, the kernel driver probe) are made in throwaway namespaces named
     C(ul-doctor-<pid>) and C(ul-probe-<pid>), always removed before the module returns, also when it fails.
-    Nobody learns a neighbour entry from the probes: they carry no sender address.
+    Nobody learns a neighbour entry from the probes, which carry no sender address.
 author:
   - underlay.network maintainers (@underlay-network)
 extends_documentation_fragment:

@@ -107,8 +107,8 @@ def judge_new_macs(net: dict, ev: dict) -> dict:
         return finding(check, name, WARN, '%s; not probed from a new MAC: %s' % (parent_text, ev['probe_skipped']),
                        'run the doctor with probe: true as root to compare with a new MAC')
     probe_heard = _answered(ev['probe_answers'])
-    probe_text = 'from a new MAC %s (a throwaway macvlan) %s answered' % (ev['probe_mac'], ', '.join(probe_heard)
-                                                                        or 'nothing')
+    probe_text = 'from a new MAC %s (a throwaway macvlan) %s answered' % (
+        ev['probe_mac'], ', '.join(probe_heard) or 'nothing')
     evidence = '%s; %s' % (parent_text, probe_text)
     lost = [target for target in parent_heard if target not in probe_heard]
     if not parent_heard:
@@ -168,18 +168,18 @@ def judge_reverse_path(net: dict, ev: dict) -> dict:
     check, name = 'reverse_path_and_arp', net['name']
     values = ev['sysctls']
     shim_source = ev['shim'] if ev['shim_exists'] else 'default'
-    rows = {}
-    for role, link in (('parent', ev['parent']), ('shim', shim_source)):
-        own = values.get(link) or {}
-        rows[role] = {key: effective(values['all'].get(key), own.get(key), key)
-                      for key in ('rp_filter', 'arp_ignore', 'arp_filter')}
-    evidence = '; '.join('%s %s: %s' % (
-        role, ev['parent'] if role == 'parent' else (ev['shim'] + ('' if ev['shim_exists'] else ' (not made yet: '
-                                                                   'default applies)')),
-        ', '.join('%s=%s (all %s, own %s)' % (key, rows[role][key], values['all'].get(key),
-                                               (values.get(ev['parent'] if role == 'parent' else shim_source) or {})
-                                               .get(key)) for key in ('rp_filter', 'arp_ignore', 'arp_filter')))
-        for role in ('parent', 'shim'))
+    keys = ('rp_filter', 'arp_ignore', 'arp_filter')
+    links = {'parent': ev['parent'], 'shim': shim_source}
+    rows = {role: {key: effective(values['all'].get(key), (values.get(link) or {}).get(key), key) for key in keys}
+            for role, link in links.items()}
+
+    def described(role, label):
+        own = values.get(links[role]) or {}
+        return '%s %s: %s' % (role, label, ', '.join('%s=%s (all %s, own %s)' % (
+            key, rows[role][key], values['all'].get(key), own.get(key)) for key in keys))
+
+    shim_label = ev['shim'] if ev['shim_exists'] else ev['shim'] + ' (not made yet: default applies)'
+    evidence = '; '.join((described('parent', ev['parent']), described('shim', shim_label)))
     ranges = ', '.join(item['ip_range'] for item in net['subnets'])
     problems, fixes = [], []
     if rows['parent']['rp_filter'] == 1:
@@ -213,8 +213,8 @@ def judge_modes(net: dict, ev: dict) -> dict:
     ports = ev['ports']
     if net['driver'] == 'ipvlan':
         modes = sorted({port['mode'] for port in ports if port['kind'] == 'ipvlan'})
-        evidence = 'ipvlan ports on %s: %s' % (parent, ', '.join('%s (%s)' % (_where(p), p['mode']) for p in ports
-                                                                    if p['kind'] == 'ipvlan') or 'none')
+        listing = ', '.join('%s (%s)' % (_where(port), port['mode']) for port in ports if port['kind'] == 'ipvlan')
+        evidence = 'ipvlan ports on %s: %s' % (parent, listing or 'none')
         if net['mode'] and modes and modes != [net['mode']]:
             return finding(check, name, FAIL, evidence + '; the network wants mode %s, but the kernel keeps one ipvlan '
                            'mode per parent' % net['mode'], 'give the network mode %s (or inherit), or remove the '

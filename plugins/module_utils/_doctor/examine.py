@@ -116,8 +116,11 @@ def _examine_network(net, netns, by_name, held, ports, shared, params, probes):
         if target not in targets:
             targets.append(target)
     timeout = params['probe_timeout']
-    skipped = 'probe: false' if probes is None else ('parent %s does not exist' % net['link_parent']
-                                                      if parent is None else None)
+    skipped = None  # why the probes cannot run for this network
+    if probes is None:
+        skipped = 'probe: false'
+    elif parent is None:
+        skipped = 'parent %s does not exist' % net['link_parent']
 
     # 1. new MACs: the same duplicate-address probe from the parent's MAC and from a fresh one
     new_macs = {'targets': targets, 'parent': net['link_parent'], 'parent_mac': parent['macaddress'] if parent else None,
