@@ -113,8 +113,8 @@ docker_networks:
             aux_addresses: {host: 198.18.244.254}, mode: bridge}}]
 podman_networks:
   description:
-    - The Podman side of each network that declares C(podman), as RV(docker_networks) (no aux addresses:
-      Podman has none).
+    - The Podman side of each network that declares C(podman), as RV(docker_networks) has the Docker side
+      (without aux addresses, which Podman does not have).
   returned: success
   type: list
   elements: dict
@@ -154,7 +154,8 @@ from ansible_collections.underlay.network.plugins.module_utils._networks.sources
 
 
 def _validate(module):
-    sources = read_sources(module.params['networks'], module.params['docker_host'], module.params['podman_host'])
+    sources = read_sources(module.params['networks'], module.params['docker_host'], module.params['podman_host'],
+                           run_command=module.run_command)
     result = normalise_networks(module.params['networks'], **sources.normalise_args())
     # pyroute2 is not needed here: say whether the link modules will find it
     result['pyroute2'] = {'available': netlink.HAS_PYROUTE2, 'version': netlink.pyroute2_version()}

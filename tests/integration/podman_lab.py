@@ -77,7 +77,7 @@ class PodmanLab:
     def ping_from(self, container, address, tries=1):
         """Pings from the container; an IPv6 address up to `tries` times (a new port's address is tentative
         until duplicate address detection ends, about a second after the container starts)."""
-        for _ in range(tries if ':' in address else 1):
+        for _attempt in range(tries if ':' in address else 1):
             if self.podman('exec', container, 'ping', '-c', '1', '-W', '1', address, check=False).returncode == 0:
                 return True
         return False

@@ -51,8 +51,8 @@ def test_an_ipvlan_podman_network_made_by_hand_gets_an_l2_shim(lab, module):
     net = PREFIX + '-ipv'
     lab.podman('network', 'create', '-d', 'ipvlan', '-o', 'mode=l2', '--subnet', '198.18.120.0/24',
                '--gateway', '198.18.120.1', '--ip-range', '198.18.120.128/26', net, netns=HOST)
-    containers = [lab.run_container(name, net, HOST, ip) for name, ip in (('i1', '198.18.120.130'),
-                                                                         ('i2', '198.18.120.131'))]
+    pairs = (('i1', '198.18.120.130'), ('i2', '198.18.120.131'))
+    containers = [lab.run_container(name, net, HOST, ip) for name, ip in pairs]
     assert lab.ping_from(containers[0], '198.18.120.131'), 'ipvlan l2 containers reach each other'
     assert not host_ping('198.18.120.130'), 'the famous catch, with ipvlan too'
 

@@ -36,7 +36,7 @@ def ping_from(container, address, tries=1):
 
 
 def host_ping(address, tries=1):
-    for _ in range(tries if ':' in address else 1):
+    for _attempt in range(tries if ':' in address else 1):
         if subprocess.run(['ip', 'netns', 'exec', HOST, 'ping', '-c', '1', '-W', '1', address],
                           capture_output=True, check=False).returncode == 0:
             return True

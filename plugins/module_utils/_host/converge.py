@@ -76,10 +76,13 @@ class HostNetworks:
         self.proxy_ndp = {}  # shim name -> the addresses it answers neighbour solicitations for
 
     @classmethod
-    def read(cls, params: dict, check_mode: bool = False, docker_client: DockerClient | None = None) -> HostNetworks:
-        """The desired host side, with the sources it names read (an engine only when a network names it)."""
+    def read(cls, params: dict, check_mode: bool = False, docker_client: DockerClient | None = None,
+             run_command=None) -> HostNetworks:
+        """The desired host side, with the sources it names read (an engine only when a network names it;
+        `run_command`, AnsibleModule.run_command, runs the podman command)."""
         return cls(params, read_sources(params.get('networks'), params.get('docker_host'), params.get('podman_host'),
-                                        docker_client=docker_client, netns=params.get('netns') or None), check_mode)
+                                        docker_client=docker_client, netns=params.get('netns') or None,
+                                        run_command=run_command), check_mode)
 
     # ------------------------------------------------------------ the run
 
@@ -167,8 +170,8 @@ class HostNetworks:
         self.removed.extend(net['name'] for net in to_remove)
         for net in self.engine_networks:
             if net['exists'] and net not in to_remove:
-                self.left.append("%s network %s (not created by this collection)" % (ENGINE_NAMES[net['engine']],
-                                                                                    net['name']))
+                engine = ENGINE_NAMES[net['engine']]
+                self.left.append("%s network %s (not created by this collection)" % (engine, net['name']))
         if self.check_mode:
             return
         tx.apply()

@@ -236,9 +236,9 @@ def _read_file(network: str, path: str) -> str:
         with open(path, 'rb') as handle:
             data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
+        why = os.strerror(exc.errno) if exc.errno else exc
         raise NetworkError(network, 'cni', path, "cni.file %s cannot be read (%s); give the path of the .conflist or "
-                           ".conf on the host (ls /etc/cni/net.d /etc/cni/multus/net.d)" % (path, os.strerror(exc.errno)
-                                                                                             if exc.errno else exc))
+                           ".conf on the host (ls /etc/cni/net.d /etc/cni/multus/net.d)" % (path, why))
     if len(data) > MAX_CONFIG_BYTES:
         raise NetworkError(network, 'cni', path, 'cni.file %s is larger than %d bytes; that is not a CNI configuration'
                            % (path, MAX_CONFIG_BYTES))

@@ -124,8 +124,8 @@ def fill_from_source(raw, source: SourceView | None):
         if not mine.get('shim_address'):
             raise NetworkError(name, where + 'shim_address', None, '%s %s' % (
                 label, source['no_shim_fix'] % mine.get('ip_range')))
-        if source['reserved_shim'] and given['shim_address'] and _same('shim_address', mine['shim_address'],
-                                                                         given['shim_address']):
+        reserved = given['shim_address'] and _same('shim_address', mine['shim_address'], given['shim_address'])
+        if source['reserved_shim'] and reserved:
             filled['shim_address_reserved'] = True  # Docker keeps its aux addresses out of allocation
     if listed or len(ours) > 1:
         filled['subnets'] = ours

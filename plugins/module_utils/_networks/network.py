@@ -295,8 +295,8 @@ def _engine_options(name, engine, given):
     engine_name = given.get('name') or name
     if not _PLAIN_NAME.match(engine_name):
         raise NetworkError(name, engine, engine_name, "%s: name '%s' is not a %s network name; use letters, digits, "
-                           "'_', '.' and '-', starting with a letter or digit" % (engine, engine_name,
-                                                                                 ENGINE_NAMES[engine]))
+                           "'_', '.' and '-', starting with a letter or digit"
+                           % (engine, engine_name, ENGINE_NAMES[engine]))
     return {'name': engine_name, 'create': given.get('create', True)}
 
 

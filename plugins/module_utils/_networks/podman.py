@@ -17,7 +17,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import subprocess
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError, ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
@@ -36,11 +35,12 @@ class PodmanError(UnderlayError):
 class PodmanClient:
     """The podman commands the collection runs; `podman_host` makes them a remote client of that service.
 
-    Without a service, the command runs in network namespace `netns` when one is given (host_networks' netns):
-    Podman checks a macvlan network's parent in the namespace it runs in."""
+    `run_command(argv)` -> (rc, stdout, stderr) runs them (AnsibleModule.run_command). Without a service, the
+    command runs in network namespace `netns` when one is given (host_networks' netns): Podman checks a
+    macvlan network's parent in the namespace it runs in."""
 
-    def __init__(self, podman_host: str | None = None, command: str = PODMAN_COMMAND, timeout: float = 60,
-                 netns: str | None = None):
+    def __init__(self, podman_host: str | None = None, run_command=None, netns: str | None = None,
+                 command: str = PODMAN_COMMAND):
         if podman_host and not podman_host.startswith(('unix://', 'tcp://', 'ssh://')):
             raise ValidationError("podman_host '%s' is not a service address; give unix:///run/podman/podman.sock "
                                   "(podman system service), or leave it out to run the podman command"
@@ -49,22 +49,23 @@ class PodmanClient:
         if netns and not podman_host:
             self.base = ['ip', 'netns', 'exec', netns] + self.base
         self.remote = bool(podman_host)
-        self.timeout = timeout
+        self.run_command = run_command
         self._capabilities = None
 
     def run(self, *args: str, doing: str) -> str:
+        if self.run_command is None:
+            raise PodmanError('cannot %s: no command runner was given to the Podman client' % doing)
         try:
-            done = subprocess.run(self.base + list(args), capture_output=True, text=True, timeout=self.timeout,
-                                  check=False)
-        except FileNotFoundError:
+            rc, out, err = self.run_command(self.base + list(args))
+        except OSError as exc:  # AnsibleModule.run_command fails the module itself; a plain runner raises
+            rc, out, err = 127, '', str(exc)
+        if rc == 127 or 'No such file' in err and not out:
             raise PodmanError("cannot %s: the podman command is not installed on this host (apt/dnf install podman), "
                               "or give podman_host" % doing, 'podman', PODMAN_COMMAND)
-        except subprocess.TimeoutExpired:
-            raise PodmanError('cannot %s: podman did not answer within %d s' % (doing, self.timeout))
-        if done.returncode != 0:
-            said = done.stderr.strip().replace('Error: ', '') or 'exit status %d' % done.returncode
+        if rc != 0:
+            said = err.strip().replace('Error: ', '') or 'exit status %d' % rc
             raise PodmanError('Podman refused to %s: %s' % (doing, said))
-        return done.stdout
+        return out
 
     def json(self, *args: str, doing: str):
         text = self.run(*args, doing=doing)
@@ -100,8 +101,15 @@ class PodmanClient:
             numbers = [int(part) if part.isdigit() else 0 for part in text.split('-')[0].split('.')[:2]]
             self._capabilities = {'version': tuple(numbers + [0] * (2 - len(numbers))), 'text': text,
                                   'backend': (info.get('host') or {}).get('networkBackend') or 'cni',
-                                  'netavark': None if self.remote else _netavark_version()}
+                                  'netavark': None if self.remote else self._netavark_version()}
         return self._capabilities
+
+    def _netavark_version(self) -> str | None:
+        for path in _NETAVARK:
+            if os.access(path, os.X_OK):
+                rc, out, _err = self.run_command([path, '--version'])
+                return out.split()[-1] if rc == 0 and out.split() else None
+        return None
 
     def lacks(self, driver: str) -> str | None:
         """Why this Podman cannot make `driver` networks, or None when it can."""
@@ -120,17 +128,6 @@ class PodmanClient:
         return ("this Podman (%s, %s) has no ipvlan networks: netavark gained them with Podman %d.%d. Use macvlan, "
                 "an ipvlan network made by hand with Podman's CNI backend (network_backend = \"cni\"), or a newer "
                 "Podman" % ((found['text'], backend) + PODMAN_IPVLAN_SINCE))
-
-
-def _netavark_version() -> str | None:
-    for path in _NETAVARK:
-        if os.access(path, os.X_OK):
-            try:
-                said = subprocess.run([path, '--version'], capture_output=True, text=True, timeout=10, check=False)
-            except (OSError, subprocess.TimeoutExpired):
-                return None
-            return said.stdout.split()[-1] if said.stdout.split() else None
-    return None
 
 
 def _lease_block(lease: dict | None):
@@ -189,12 +186,12 @@ def create_args(params: dict) -> list[str]:
 
 
 def podman_views(raw_networks, podman_host: str | None, client: PodmanClient | None = None,
-                 netns: str | None = None) -> tuple[dict, PodmanClient | None]:
+                 netns: str | None = None, run_command=None) -> tuple[dict, PodmanClient | None]:
     """Each declared Podman network as Podman has it (None when missing); no podman call without one."""
     names = sorted({name for name in (engine_name_of(raw, 'podman') for raw in raw_networks or []) if name})
     if not names:
         return {}, None
-    client = client or PodmanClient(podman_host, netns=netns)
+    client = client or PodmanClient(podman_host, run_command, netns=netns)
     found = {net.get('name'): net for net in client.networks()}
     views = {}
     for name in names:

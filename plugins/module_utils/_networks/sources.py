@@ -35,10 +35,12 @@ class Sources(NamedTuple):
 
 def read_sources(raw_networks, docker_host: str | None = None, podman_host: str | None = None,
                  docker_client: DockerClient | None = None, podman_client: PodmanClient | None = None,
-                 read_file=None, netns: str | None = None) -> Sources:
-    """The sources the definitions name, read on this host (`netns`: the namespace of the host's NICs)."""
+                 read_file=None, netns: str | None = None, run_command=None) -> Sources:
+    """The sources the definitions name, read on this host (`netns`: the namespace of the host's NICs;
+    `run_command`: AnsibleModule.run_command, which runs the podman command)."""
     docker, docker_client = docker_views(raw_networks, docker_host, docker_client)
-    podman, podman_client = podman_views(raw_networks, podman_host, podman_client, netns=netns)
+    podman, podman_client = podman_views(raw_networks, podman_host, podman_client, netns=netns,
+                                         run_command=run_command)
     # a Podman network to create with a driver this Podman lacks is refused before anything changes
     missing = [raw for raw in raw_networks or [] if engine_name_of(raw, 'podman') in podman
                and podman[engine_name_of(raw, 'podman')] is None]

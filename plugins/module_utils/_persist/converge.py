@@ -135,7 +135,7 @@ def converge_persistent(params, check_mode=False, docker_client=None, run_comman
     `run_command` (AnsibleModule.run_command) tells a running systemd that the units changed."""
     persistence = Persistence(params.get('persist') or 'none', params.get('netns') or None,
                               params.get('persist_root') or '/', params.get('state') or 'present')
-    host = HostNetworks.read(params, check_mode, docker_client)
+    host = HostNetworks.read(params, check_mode, docker_client, run_command=run_command)
     with NamespaceLock(host.netns, params.get('lock_timeout') or 120, 'pid %d (host_networks)' % os.getpid()):
         result = host.converge()
         persisted = persistence.converge(host, check_mode)
