@@ -20,6 +20,11 @@ HOST_IP, GATEWAY, PEER_IP = '198.18.240.11', '198.18.240.1', '198.18.240.12'
 CONTAINER_IP, SHIM_IP = '198.18.248.10', '198.18.255.254'
 NETWORK = {'name': 'lan', 'parent': 'eth0', 'subnet': '198.18.240.0/20', 'gateway': GATEWAY,
            'ip_range': '198.18.248.0/22', 'shim_address': SHIM_IP}
+# the same network with an IPv6 subnet too: the probes are neighbour solicitations there
+GATEWAY6, SHIM6 = '2001:db8:240::1', '2001:db8:240::fe'
+DUAL_STACK = {'name': 'lan', 'parent': 'eth0', 'subnets': [
+    {'subnet': '198.18.240.0/20', 'gateway': GATEWAY, 'ip_range': '198.18.248.0/22', 'shim_address': SHIM_IP},
+    {'subnet': '2001:db8:240::/64', 'gateway': GATEWAY6, 'ip_range': '2001:db8:240::100/120', 'shim_address': SHIM6}]}
 
 pytestmark = pytest.mark.kernel('macvlan')
 
@@ -32,8 +37,9 @@ class Scene:
         sh('ip -n %s link add br0 type bridge && ip -n %s link set br0 up' % (self.sw, self.sw))
         for ns, address, port in ((self.host, HOST_IP, 'ph'), (self.gw, GATEWAY, 'pg'), (self.peer, PEER_IP, 'pp')):
             sh('ip -n {sw} link add {port} type veth peer name eth0 netns {ns} && ip -n {sw} link set {port} master br0 '
-               'up && ip -n {ns} link set eth0 up && ip -n {ns} addr add {ip}/20 dev eth0'.format(
-                   sw=self.sw, port=port, ns=ns, ip=address))
+               'up && ip -n {ns} link set eth0 up && ip -n {ns} addr add {ip}/20 dev eth0 && '
+               'ip -n {ns} addr add 2001:db8:240::{last}/64 dev eth0 nodad'.format(
+                   sw=self.sw, port=port, ns=ns, ip=address, last=address.split('.')[-1]))
 
     def mac(self, ns, link='eth0'):
         return self.lab.link(ns, link)['address']
@@ -194,17 +200,23 @@ def test_a_vepa_child_without_hairpin_then_hairpin_on_then_bridge_mode(scene):
 
 
 @pytest.mark.once
-def test_a_lab_host_already_holds_the_shim_address(scene):
-    sh('ip -n %s addr add %s/20 dev eth0' % (scene.peer, SHIM_IP))
+def test_a_lab_host_already_holds_the_shim_addresses_ipv4_and_ipv6(scene):
+    sh('ip -n %s addr add %s/20 dev eth0 && ip -n %s addr add %s/64 dev eth0 nodad'
+       % (scene.peer, SHIM_IP, scene.peer, SHIM6))
     try:
-        conflicts = finding(scene.doctor(), 'address_conflicts')
+        result = scene.doctor(DUAL_STACK)
+        conflicts = finding(result, 'address_conflicts')
         assert conflicts['status'] == 'fail', conflicts
-        assert '%s answered by %s' % (SHIM_IP, scene.mac(scene.peer)) in conflicts['evidence']
+        for address in (SHIM_IP, SHIM6):  # an ARP reply and a neighbour advertisement, from the peer's MAC
+            assert '%s answered by %s' % (address, scene.mac(scene.peer)) in conflicts['evidence'], conflicts
         assert conflicts['fix'].startswith('give the network another shim_address')
+        new_macs = finding(result, 'new_macs_upstream')  # the IPv6 gateway answers both probes too
+        assert new_macs['status'] == 'ok' and '%s, %s answered' % (GATEWAY, GATEWAY6) in new_macs['evidence'], new_macs
     finally:
-        sh('ip -n %s addr del %s/20 dev eth0' % (scene.peer, SHIM_IP))
-    conflicts = finding(scene.doctor(), 'address_conflicts')
-    assert conflicts['status'] == 'ok' and 'no answer' in conflicts['evidence']
+        sh('ip -n %s addr del %s/20 dev eth0 && ip -n %s addr del %s/64 dev eth0'
+           % (scene.peer, SHIM_IP, scene.peer, SHIM6))
+    conflicts = finding(scene.doctor(DUAL_STACK), 'address_conflicts')
+    assert conflicts['status'] == 'ok' and 'no answer' in conflicts['evidence'] and SHIM6 in conflicts['evidence']
     assert sh('ip -n %s neigh show' % scene.peer).strip() == ''  # the probes taught nobody a neighbour
 
 

@@ -24,6 +24,7 @@ from ansible_collections.underlay.network.plugins.module_utils._kernel import ne
 from ansible_collections.underlay.network.plugins.module_utils._kernel import sysctl
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
 from ansible_collections.underlay.network.plugins.module_utils._networks.docker import DockerClient, DockerError
+from ansible_collections.underlay.network.plugins.module_utils._networks.podman import network_view as podman_network_view
 
 
 SIOCETHTOOL, ETHTOOL_GDRVINFO = 0x8946, 3
@@ -166,7 +167,8 @@ def _int(text):
 
 
 def podman(folder=PODMAN_NETWORKS):
-    """Podman's (netavark) macvlan/ipvlan networks, from its network files: [{name, driver, parent}]."""
+    """Podman's (netavark's) macvlan/ipvlan networks, from its network files (the JSON `podman network ls` prints):
+    [{name, driver, parent}]. Read, not asked: the doctor runs no podman command."""
     found = []
     for path in sorted(glob.glob(os.path.join(folder, '*.json'))):
         try:
@@ -175,5 +177,6 @@ def podman(folder=PODMAN_NETWORKS):
         except (OSError, ValueError):
             continue
         if isinstance(raw, dict) and raw.get('driver') in ('macvlan', 'ipvlan'):
-            found.append({'name': raw.get('name'), 'driver': raw['driver'], 'parent': raw.get('network_interface')})
+            view = podman_network_view(raw)
+            found.append({'name': view['name'], 'driver': view['driver'], 'parent': view['parent']})
     return found
