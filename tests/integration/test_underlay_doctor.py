@@ -260,3 +260,23 @@ def test_new_macs_dropped_ipvlan_is_the_fix_and_an_ipvlan_mode_mismatch(scene):
         sh('ip netns exec %s nft delete table bridge uldoctor' % scene.sw)
         run_module('host_networks', netns=scene.host, networks=[ipvlan], state='absent')
         sh('ip -n %s link del eth0' % scene.c1, check=False)
+
+
+def test_the_probe_namespace_is_removed_when_the_run_fails_half_way(scene, monkeypatch):
+    """A failure after the probe ports were made (a judgement raising, standing in for any bug) still removes the
+    throwaway namespace and its ports, and leaves the lab as it was."""
+    from ansible_collections.underlay.network.plugins.module_utils._doctor import decide, examine
+
+    seen = []
+
+    def broken(net, ev):
+        seen.append(sorted(name for name in sh('ip netns list').split() if name.startswith('ul-doctor-')))
+        raise RuntimeError('a judgement failed')
+
+    monkeypatch.setattr(decide, 'judge_addresses', broken)
+    before = scene.everything()
+    with pytest.raises(RuntimeError):
+        examine.examine({'networks': [NETWORK], 'netns': scene.host, 'docker_host': scene.no_docker, 'probe': True,
+                         'probe_timeout': 0.3, 'targets': [], 'host': 'h1'})
+    assert seen and len(seen[0]) == 1  # the probes' namespace existed while it ran
+    assert scene.everything() == before and seen[0][0] not in sh('ip netns list')
