@@ -183,8 +183,9 @@ def judge_reverse_path(net: dict, ev: dict) -> dict:
     ranges = ', '.join(item['ip_range'] for item in net['subnets'])
     problems, fixes = [], []
     if rows['parent']['rp_filter'] == 1:
-        problems.append('strict rp_filter on %s drops packets from the container range (%s) that arrive on %s: the '
-                        'route back to them goes through the shim' % (ev['parent'], ranges, ev['parent']))
+        problems.append('strict rp_filter on %s drops packets from the container range (%s) that arrive on %s (the '
+                        'range used by other hosts too, a vepa port through a hairpin switch): the route back to them '
+                        'goes through the shim' % (ev['parent'], ranges, ev['parent']))
         fixes.append('net.ipv4.conf.%s.rp_filter=2' % ev['parent'])
     if rows['shim']['rp_filter'] == 1:
         problems.append('strict rp_filter on the shim drops packets that arrive on it from addresses routed '
@@ -197,7 +198,9 @@ def judge_reverse_path(net: dict, ev: dict) -> dict:
         fixes.append('net.ipv4.conf.%s.arp_ignore=0 and net.ipv4.conf.all.arp_ignore=0' % shim_source)
     if not problems:
         return finding(check, name, OK, evidence)
-    return finding(check, name, FAIL if rows['parent']['rp_filter'] == 1 or rows['shim']['arp_ignore'] else WARN,
+    # arp_ignore breaks every container -> host conversation; strict rp_filter only packets of the container range
+    # that come in on the wrong link (the range shared with other hosts, a vepa port through a hairpin switch)
+    return finding(check, name, FAIL if rows['shim']['arp_ignore'] else WARN,
                    evidence + '; ' + '; '.join(problems),
                    'set %s (host_networks sysctls; the kernel applies the larger of all and the interface, so the '
                    'interface\'s own value is enough)' % ' and '.join(fixes))
