@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from helpers import Lab, run_module, sh
+from helpers import Lab, kernel_has, run_module, sh
 
 HOST_IP, GATEWAY, PEER_IP = '198.18.240.11', '198.18.240.1', '198.18.240.12'
 CONTAINER_IP, SHIM_IP = '198.18.248.10', '198.18.255.254'
@@ -138,8 +138,13 @@ def test_a_switch_that_drops_new_macs_ipvlan_recommended(scene):
         assert new_macs['fix'].startswith('use driver: ipvlan')
         assert result['problems'][0].startswith('h1: network lan, new_macs_upstream FAIL')
         # ipvlan ports send with the parent's MAC, which the switch passes
-        ipvlan = finding(scene.doctor(dict(NETWORK, driver='ipvlan')), 'new_macs_upstream')
-        assert ipvlan['status'] == 'ok' and "ipvlan ports send with the parent's MAC" in ipvlan['evidence']
+        ipvlan = scene.doctor(dict(NETWORK, driver='ipvlan'))
+        new_macs = finding(ipvlan, 'new_macs_upstream')
+        assert new_macs['status'] == 'ok' and "ipvlan ports send with the parent's MAC" in new_macs['evidence']
+        if not kernel_has('ipvlan'):  # this host kernel: the doctor says so too, with the probe's EOPNOTSUPP
+            kernel = finding(ipvlan, 'kernel_drivers')
+            assert kernel['status'] == 'fail' and 'ipvlan missing (not usable)' in kernel['evidence'], kernel
+            assert 'EOPNOTSUPP' in kernel['evidence'] and 'CONFIG_IPVLAN' in kernel['fix']
     finally:
         sh('ip netns exec %s nft delete table bridge uldoctor' % scene.sw)
     assert finding(scene.doctor(), 'new_macs_upstream')['status'] == 'ok'
