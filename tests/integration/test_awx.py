@@ -142,10 +142,10 @@ def test_site_job_applies_and_reports_networks_through_set_stats(data_dir):
     assert job.artifacts == {'underlay_networks': {host: ['lab'] for host in HOSTS}}
     # the events AWX shows per task carry the module results
     host_events = [event for event in job.events if event['event'] == 'runner_on_ok'
-                   and event['event_data'].get('resolved_action') == 'underlay.network.host_networks']
+                   and event['event_data'].get('resolved_action') == 'underlay.network.underlay_host']
     changed = [event['event_data'] for event in host_events if event['event_data']['res']['changed']]
     assert sorted(data['host'] for data in changed) == HOSTS
-    assert all(data['res']['created'] == ['lab-shim'] for data in changed), changed
+    assert all(data['res']['host_reachability_result']['created'] == ['lab-shim'] for data in changed), changed
 
 
 def test_verify_job_succeeds_with_an_empty_unreachable_list(data_dir):

@@ -32,7 +32,7 @@ UNIT_PREFIX = 'underlay-network-'  # our systemd units: underlay-network-replay.
 HEADER = '# Written by underlay.network (host_networks, persist: %s); changes here are overwritten.\n'
 PARTIAL = '.underlay-new'  # a file being written; one left behind by a killed run is removed by the next
 # directories of the system's that our files sit in: never made, pruned or judged by us
-SYSTEM_DIRS = {'', 'etc', 'usr', 'usr/lib', 'etc/systemd', UNIT_DIR, NETWORKD_DIR, 'etc/sysctl.d'}
+SYSTEM_DIRS = {'', 'etc', 'usr', 'usr/lib', 'etc/systemd', UNIT_DIR, NETWORKD_DIR, 'etc/sysctl.d', 'etc/modules-load.d'}
 
 
 class PersistError(UnderlayError):

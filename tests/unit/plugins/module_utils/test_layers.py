@@ -18,7 +18,7 @@ MODULE_UTILS = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '.
 PREFIX = 'ansible_collections.underlay.network.plugins.module_utils.'
 
 # lowest first; each may import only from those before it
-LAYERS = ['_common', '_kernel', '_benchmark', '_links', '_reconcile', '_networks', '_host', '_doctor', '_persist']
+LAYERS = ['_common', '_kernel', '_benchmark', '_links', '_reconcile', '_networks', '_host', '_doctor', '_persist', '_site']
 
 
 def modules():
