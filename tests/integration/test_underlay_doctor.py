@@ -39,7 +39,7 @@ class Scene:
             sh('ip -n {sw} link add {port} type veth peer name eth0 netns {ns} && ip -n {sw} link set {port} master br0 '
                'up && ip -n {ns} link set eth0 up && ip -n {ns} addr add {ip}/20 dev eth0 && '
                'ip -n {ns} addr add 2001:db8:240::{last}/64 dev eth0 nodad'.format(
-                   sw=self.sw, port=port, ns=ns, ip=address, last=address.split('.')[-1]))
+                   sw=self.sw, port=port, ns=ns, ip=address, last=address.rsplit('.', maxsplit=1)[-1]))
 
     def mac(self, ns, link='eth0'):
         return self.lab.link(ns, link)['address']
