@@ -92,8 +92,8 @@ def farm_for(collection):
 
 def tasks_per_host(stdout):
     """ok + changed + skipped + failed + rescued + ignored of the first host in the play recap (ok counts changed)."""
-    match = re.search(r'^%s-h1\s+:\s+ok=(\d+)\s+changed=\d+\s+unreachable=\d+\s+failed=(\d+)\s+skipped=(\d+)\s+'
-                      r'rescued=(\d+)\s+ignored=(\d+)' % PREFIX, stdout, flags=re.M)
+    match = re.search(r'^%s\s+:\s+ok=(\d+)\s+changed=\d+\s+unreachable=\d+\s+failed=(\d+)\s+skipped=(\d+)\s+'
+                      r'rescued=(\d+)\s+ignored=(\d+)' % re.escape(host_name(1)), stdout, flags=re.M)
     return sum(int(group) for group in match.groups()) if match else None
 
 

@@ -53,15 +53,26 @@ def recap_changed(stdout, host):
     return int(found.group(1))
 
 
+def steps_changed(stdout, host):
+    """How many steps HOST's tasks said they changed (or would): each role is one call that reports its steps
+    (`changes`: a module loaded, a file written, a unit enabled); a task without them counts once."""
+    steps = 0
+    for line in stdout.splitlines():
+        if line.startswith(f"changed: [{host}] => {{"):
+            steps += len(json.loads(line.split(" => ", 1)[1]).get("changes") or [None])
+    assert steps or recap_changed(stdout, host) == 0, stdout
+    return steps
+
+
 def role_check(lab, guest, role, variables):
-    """Applies ROLE to GUEST in check mode; returns how many tasks said they would change."""
+    """Applies ROLE to GUEST in check mode; returns how many steps it said it would change."""
     extra = json.dumps(dict(variables, vm_lab_role=role, vm_lab_target=guest.name))
-    return recap_changed(ansible_playbook(lab, "role.yml", "--check", "-e", extra), guest.name)
+    return steps_changed(ansible_playbook(lab, "role.yml", "--check", "-v", "-e", extra), guest.name)
 
 
 def role_twice(lab, guest, role, variables):
-    """Applies ROLE to GUEST twice; returns (changed on the first run, changed on the second)."""
+    """Applies ROLE to GUEST twice; returns (steps changed on the first run, on the second)."""
     extra = json.dumps(dict(variables, vm_lab_role=role, vm_lab_target=guest.name))
-    first = ansible_playbook(lab, "role.yml", "-e", extra)
-    second = ansible_playbook(lab, "role.yml", "-e", extra)
-    return recap_changed(first, guest.name), recap_changed(second, guest.name)
+    first = ansible_playbook(lab, "role.yml", "-v", "-e", extra)
+    second = ansible_playbook(lab, "role.yml", "-v", "-e", extra)
+    return steps_changed(first, guest.name), steps_changed(second, guest.name)

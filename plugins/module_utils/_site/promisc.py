@@ -70,12 +70,13 @@ def _systemctl_steps(instances, on, unit_pending, check_mode, run_command):
         _rc, out, _err = run_command(['systemctl', 'is-enabled', name])
         if (out.strip() == 'enabled') == on:
             continue
-        changes.append(step('enable unit' if on else 'disable unit', 'systemd unit', name))
+        verb = 'enable' if on else 'disable'
+        changes.append(step('%s unit' % verb, 'systemd unit', name))
         if not check_mode:
-            rc, _out, err = run_command(['systemctl', 'enable' if on else 'disable', name])
+            rc, _out, err = run_command(['systemctl', verb, name])
             if rc != 0:
-                raise UnderlayError('systemctl %s %s failed (%d): %s' % ('enable' if on else 'disable', name, rc,
-                                                                       err.strip()), 'promisc_persist', name)
+                raise UnderlayError('systemctl %s %s failed (%d): %s; the flag is set, the unit is written; run '
+                                    'again or enable it by hand' % (verb, name, rc, err.strip()), 'promisc_persist', name)
     return changes
 
 
