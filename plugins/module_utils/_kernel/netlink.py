@@ -17,6 +17,7 @@ uses. Numbers below are the kernel's UAPI (linux/rtnetlink.h, if_link.h, if_addr
 from __future__ import annotations
 
 import errno
+import importlib.util
 import ipaddress
 import os
 import socket
@@ -25,13 +26,27 @@ import traceback
 from typing import Any, Callable
 
 
+# pyroute2 is imported the first time a named namespace is entered, made or removed: importing it costs about as
+# much as the rest of a module's run (a fleet pays that on every host for every task), and a run in the namespace
+# it was started in (a real host's own) never needs it. Whether it is there is known without importing it.
 try:
-    import pyroute2
-    from pyroute2 import netns as pyroute2_netns
+    if importlib.util.find_spec('pyroute2') is None:
+        raise ImportError('No module named pyroute2')
     PYROUTE2_IMPORT_ERROR = None
-except ImportError:  # the modules report this through missing_required_lib
+except (ImportError, ValueError):  # the modules report this through missing_required_lib
     PYROUTE2_IMPORT_ERROR = traceback.format_exc()
 HAS_PYROUTE2 = PYROUTE2_IMPORT_ERROR is None
+
+
+class _Pyroute2Netns:
+    """pyroute2.netns, imported on first use."""
+
+    def __getattr__(self, name):
+        from pyroute2 import netns  # pylint: disable=import-outside-toplevel
+        return getattr(netns, name)
+
+
+pyroute2_netns = _Pyroute2Netns()
 # what a module that talks to the kernel requires (run_module's `requires`)
 PYROUTE2 = ('pyroute2', PYROUTE2_IMPORT_ERROR)
 
@@ -90,7 +105,10 @@ class NetlinkError(Exception):
 
 
 def pyroute2_version() -> str | None:
-    return getattr(pyroute2, '__version__', 'unknown') if HAS_PYROUTE2 else None
+    if not HAS_PYROUTE2:
+        return None
+    import pyroute2  # pylint: disable=import-outside-toplevel
+    return getattr(pyroute2, '__version__', 'unknown')
 
 
 # ---------------------------------------------------------------- encoding
@@ -574,18 +592,22 @@ RT_SCOPE_UNIVERSE, RT_SCOPE_LINK = 0, 253
 RTN_UNICAST = 1
 
 
-def _route_body(family, dst, dst_len, oif, metric, protocol):
+def _route_body(family, dst, dst_len, oif, metric, protocol, prefsrc=None):
     # IPv4 on-link routes are scope link (`ip route add X dev Y`); IPv6 routes are always universe.
     scope = RT_SCOPE_LINK if family == socket.AF_INET else RT_SCOPE_UNIVERSE
     body = _RTMSG.pack(family, dst_len, 0, 0, RT_TABLE_MAIN, protocol, scope, RTN_UNICAST, 0)
     body += attr(RTA_DST, ip_bytes(dst)) + u32(RTA_OIF, oif)
     if metric:
         body += u32(RTA_PRIORITY, metric)
+    if prefsrc:
+        body += attr(RTA_PREFSRC, ip_bytes(prefsrc))
     return body
 
 
-def add_route(family: int, dst: str, dst_len: int, oif: int, metric: int, protocol: int) -> tuple[int, int, bytes]:
-    return RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, _route_body(family, dst, dst_len, oif, metric, protocol)
+def add_route(family: int, dst: str, dst_len: int, oif: int, metric: int, protocol: int,
+              prefsrc: str | None = None) -> tuple[int, int, bytes]:
+    """`prefsrc`: the source address the kernel gives traffic on the route (`ip route add ... src X`)."""
+    return RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, _route_body(family, dst, dst_len, oif, metric, protocol, prefsrc)
 
 
 def del_route(family: int, dst: str, dst_len: int, oif: int, metric: int, protocol: int) -> tuple[int, int, bytes]:
