@@ -250,13 +250,16 @@ def test_a_dual_stack_network_with_two_subnets(engine, parent):
 
     engine.docker('run', '-d', '--name', PREFIX + '-d1', '--network', net, '--ip', '198.18.160.70',
                   '--ip6', '2001:db8:160::170', IMAGE, 'sleep', '3600')
+    engine.docker('run', '-d', '--name', PREFIX + '-d2', '--network', net, '--ip', '198.18.161.70', IMAGE,
+                  'sleep', '3600')
     assert host_ping('198.18.160.70'), 'host -> container over IPv4'
+    assert host_ping('198.18.161.70'), 'host -> a container of the second subnet (the route to it has its source)'
     assert host_ping('2001:db8:160::170'), 'host -> container over IPv6'
     assert engine.ping_from(PREFIX + '-d1', '198.18.160.254') and engine.ping_from(PREFIX + '-d1', '2001:db8:160::fe')
     again = role(engine, 'present', definition)
     assert again.returncode == 0 and changed(again) == 0, again.stdout
 
-    engine.docker('rm', '-f', PREFIX + '-d1')
+    engine.docker('rm', '-f', PREFIX + '-d1', PREFIX + '-d2')
     down = role(engine, 'absent', definition)
     assert down.returncode == 0, down.stdout
     assert engine.docker('network', 'inspect', net, check=False).returncode != 0

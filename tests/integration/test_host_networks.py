@@ -391,3 +391,43 @@ def test_a_sysctl_that_sets_forwarding_for_the_whole_namespace_leaves_the_shims_
     assert all(reaches_the_host(lab, 1))
     again = converge(host, [network(1)], sysctls=wanted)
     assert again['rc'] == 0 and again['changed'] is False, again['changes']
+
+
+def test_a_shim_of_several_subnets_answers_each_container_from_the_address_of_its_own_subnet(lab):
+    """Two IPv4 subnets and two IPv6 ones on one network: the host reaches a container in each. Its reply goes
+    to the shim address of its own subnet only when the host's echo came from there (a reply to another subnet
+    would go to the container's gateway): each route carries that address as its preferred source."""
+    host = lab.add_ns('host')
+    lab.veth(host, 'p1', 'q1')
+    subnets = [dict(subnet='198.18.71.0/24', ip_range='198.18.71.0/28', shim_address='198.18.71.254'),
+               dict(subnet='198.18.72.0/24', ip_range='198.18.72.0/28', shim_address='198.18.72.254'),
+               dict(subnet='2001:db8:71::/64', ip_range='2001:db8:71::/120', shim_address='2001:db8:71::1:1'),
+               dict(subnet='2001:db8:72::/64', ip_range='2001:db8:72::/120', shim_address='2001:db8:72::1:1')]
+    containers = {}
+    for i, (v4, v6) in enumerate((('198.18.71.10', '2001:db8:71::10'), ('198.18.72.10', '2001:db8:72::10')), 1):
+        container = lab.add_ns('c%d' % i)
+        gateway4, gateway6 = v4.rsplit('.', 1)[0] + '.1', v6.rsplit(':', 1)[0] + ':1'
+        sh('ip -n {h} link add link p1 name k{i} type macvlan mode bridge && ip -n {h} link set k{i} netns {c} && '
+           'ip -n {c} link set k{i} up && ip -n {c} addr add {v4}/24 dev k{i} && '
+           'ip -n {c} addr add {v6}/64 dev k{i} nodad && ip -n {c} route add default via {g4} && '
+           'ip -n {c} -6 route add default via {g6}'.format(h=host, i=i, c=container, v4=v4, v6=v6, g4=gateway4,
+                                                            g6=gateway6))
+        containers[container] = (v4, v6)
+    net = dict(name='two', parent='p1', subnets=subnets)
+    made = converge(host, [net])
+    assert made['rc'] == 0, made
+    routes = sh('ip -n {h} route show dev two-shim; ip -n {h} -6 route show dev two-shim'.format(h=host))
+    for item in subnets:
+        assert 'src %s' % item['shim_address'] in [
+            ' '.join(line.split()[line.split().index('src'):][:2]) for line in routes.splitlines()
+            if line.startswith(item['ip_range']) and 'src' in line], routes
+    for container, addresses in containers.items():
+        for address in addresses:
+            assert lab.ping(host, address), 'host -> %s through the shim' % address
+    assert converge(host, [net])['changed'] is False
+    # a route the kernel has with another source (as an earlier release left it) is replaced
+    sh('ip -n {h} route replace 198.18.72.0/28 dev two-shim proto 209 scope link src 198.18.71.254'.format(h=host))
+    fixed = converge(host, [net])
+    assert [c['action'] for c in fixed['changes']] == ['set route source'], fixed['changes']
+    assert lab.ping(host, '198.18.72.10')
+    assert converge(host, [net], state='absent')['rc'] == 0

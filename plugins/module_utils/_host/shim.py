@@ -102,6 +102,21 @@ class ShimSpec:
         self.controllers = controller_addresses(params.get('controller_address'))
         self.remembered_proxies = tuple(params.get('remembered_proxies') or ())
 
+    def route_sources(self) -> dict[str, str | None]:
+        """Each route's source: with several addresses of a family (a network of several subnets), the one that
+        shares the longest prefix with the range, so a container answers to the shim address of its own subnet
+        (its reply to another subnet would go to its gateway); with one, the kernel's choice (no source)."""
+        sources = {}
+        for network in self.routes:
+            family = [address.ip for address in self.addresses if address.version == network.version]
+            if len(family) < 2:
+                sources[str(network)] = None
+                continue
+            base = int(network.network_address)
+            sources[str(network)] = str(max(family, key=lambda ip: (
+                network.max_prefixlen - (int(ip) ^ base).bit_length(), -family.index(ip))))
+        return sources
+
     def link_spec(self, snapshot):
         """The shim as the engine's desired link, its mode inherited from the parent's ports when not given."""
         if self.state == 'absent':
@@ -111,6 +126,7 @@ class ShimSpec:
                       addresses=[str(address) for address in self.addresses])
         spec = build_spec(self.kind, params, KINDS[self.kind].normalise(params))
         spec.routes = normalise_routes([str(network) for network in self.routes], self.metric)
+        spec.route_sources = self.route_sources()
         spec.alias = OWNER_MARK
         spec.nodad = True  # the host address is usable when the task returns
         if any(address.version == 6 for address in self.addresses) and spec.options['mode'] in ANSWERS_FOR_HOST:

@@ -43,14 +43,15 @@ class LinkSpec:
 
     __slots__ = ('kind', 'name', 'netns', 'parent', 'parent_netns', 'state', 'admin_state',
                  'mtu', 'macaddress', 'addresses', 'options', 'recreate', 'change_siblings',
-                 'alias', 'routes', 'nodad', 'ipv6_conf', 'proxies')
+                 'alias', 'routes', 'route_sources', 'nodad', 'ipv6_conf', 'proxies')
 
     def __init__(self, kind: str, name: str | None, parent: str | None, netns: str | None = None,
                  parent_netns: str | None = None, state: str = 'present', admin_state: str = 'up',
                  mtu: int | None = None, macaddress: str | None = None, addresses: tuple[str, ...] | None = None,
                  options: dict | None = None, recreate: bool = False, change_siblings: bool = False,
                  alias: str | None = None, routes: dict[str, int] | None = None, nodad: bool = False,
-                 ipv6_conf: dict[str, int] | None = None, proxies: tuple[str, ...] | None = None):
+                 ipv6_conf: dict[str, int] | None = None, proxies: tuple[str, ...] | None = None,
+                 route_sources: dict[str, str | None] | None = None):
         self.kind = kind
         self.name = name
         self.parent = parent
@@ -67,6 +68,9 @@ class LinkSpec:
         self.alias = alias  # IFLA_IFALIAS, the ownership mark; None: leave it as it is
         # {destination: metric}: the exact set of our (protocol 209) routes through the link; None: unmanaged
         self.routes = routes
+        # {destination: source address or None}: the source the kernel gives traffic on each route (RTA_PREFSRC);
+        # None: unmanaged. A link with addresses in several subnets needs it, or replies come back to the wrong one
+        self.route_sources = route_sources
         self.nodad = nodad  # IPv6 addresses usable at once (no duplicate address detection)
         # {name: value} of net.ipv6.conf.<link>.* settings the link must have (proxy_ndp, forwarding); None: unmanaged
         self.ipv6_conf = ipv6_conf
@@ -89,7 +93,7 @@ class LinkSpec:
             if getattr(self, field) is not None:
                 view[field] = list(self.addresses) if field == 'addresses' else getattr(self, field)
         if self.routes is not None:
-            view['routes'] = route_list(self.routes)
+            view['routes'] = route_list(self.routes, self.route_sources)
         if self.ipv6_conf is not None:
             view['ipv6_conf'] = dict(self.ipv6_conf)
         if self.proxies is not None:
@@ -150,9 +154,16 @@ def normalise_routes(values: Iterable[str], metric: int = 0) -> dict[str, int]:
     return routes
 
 
-def route_list(routes: dict[str, int]) -> list[dict]:
-    """{destination: metric} as the sorted list results show: [{'route': ..., 'metric': ...}]."""
-    return [{'route': dst, 'metric': metric} for dst, metric in sorted(routes.items(), key=_route_key)]
+def route_list(routes: dict[str, int], sources: dict[str, str | None] | None = None) -> list[dict]:
+    """{destination: metric} as the sorted list results show: [{'route': ..., 'metric': ...}], with 'source' where
+    `sources` gives the route one."""
+    listed = []
+    for dst, metric in sorted(routes.items(), key=_route_key):
+        item = {'route': dst, 'metric': metric}
+        if (sources or {}).get(dst):
+            item['source'] = sources[dst]
+        listed.append(item)
+    return listed
 
 
 def _route_key(item):

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DEFAULT_IPVLAN_FLAG, DEFAULT_MODES, OWNER_MARK
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
+    DEFAULT_IPVLAN_FLAG, DEFAULT_MODES, OWNER_MARK)
+from ansible_collections.underlay.network.plugins.module_utils._host.shim import ShimSpec
+from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import shim_args
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
     HEADER, NETWORKD_DIR, File, owned_paths)
 
@@ -85,9 +88,12 @@ def networkd_files(root: str, derived: dict, proxy_ndp: dict[str, tuple] | None 
         if shim in proxy_ndp:
             sections[2] = ('Network', _QUIET_LINK + [('IPv6ProxyNDP', 'yes')] +
                            [('IPv6ProxyNDPAddress', address) for address in proxy_ndp[shim]])
+        sources = ShimSpec(shim_args(net)).route_sources()  # the engine's rule: one source per subnet when several
         for subnet in net['subnets']:
+            source = sources.get(subnet['ip_range'])
             sections.append(('Route', [('Destination', subnet['ip_range']), ('Protocol', 209),
                                        ('Metric', net['metric'])] +
+                             ([('PreferredSource', source)] if source else []) +
                              ([] if ':' in subnet['ip_range'] else [('Scope', 'link')])))
         files.append(_file(NETWORKD_PREFIX + shim + '.network', _ini(sections)))
     for link in sorted({item['name'] for item in derived['vlans']} | {

@@ -166,13 +166,17 @@ class Applier:
         network = ipaddress.ip_network(str(change.details['route']))
         family = socket.AF_INET if network.version == 4 else socket.AF_INET6
         where = (family, str(network.network_address), network.prefixlen, oif)
-        if change.action in ('remove route', 'set route metric'):
-            old = change.details['metric'] if change.action == 'remove route' else change.before
+        # a new metric or source replaces the route: the kernel keys it by its metric, and keeps its source
+        old = {'remove route': change.details.get('metric'), 'set route metric': change.before,
+               'set route source': change.details.get('old_metric')}.get(change.action)
+        if old is not None:
             self._queue_request(spec.netns, netlink.del_route(*(where + (old, netlink.RTPROT_UNDERLAY))), spec,
                                 'remove route %s via' % network)
-        if change.action in ('add route', 'set route metric'):
-            new = change.details['metric'] if change.action == 'add route' else change.after
-            self._queue_request(spec.netns, netlink.add_route(*(where + (new, netlink.RTPROT_UNDERLAY))), spec,
+        if change.action in ('add route', 'set route metric', 'set route source'):
+            new = change.after if change.action == 'set route metric' else change.details['metric']
+            source = change.after if change.action == 'set route source' else change.details.get('source')
+            self._queue_request(spec.netns, netlink.add_route(*(where + (new, netlink.RTPROT_UNDERLAY)),
+                                                              prefsrc=source), spec,
                                 'add route %s via' % network)
 
     def undo_created(self) -> None:

@@ -124,7 +124,8 @@ def plan_link(spec: LinkSpec, snapshots: dict[str | None, Snapshot], missing_nam
     if spec.alias is not None and (current.get('alias') or '') != spec.alias:
         changes.append(Change('set alias', 'alias', current.get('alias'), spec.alias))
     if spec.routes is not None:
-        changes.extend(route_changes(snapshot.owned_routes(current), spec.routes))
+        changes.extend(route_changes(snapshot.owned_routes(current), spec.routes,
+                                     snapshot.owned_route_sources(current), spec.route_sources))
     if spec.ipv6_conf:
         if None in before['ipv6_conf'].values():
             raise ValidationError(
@@ -141,22 +142,36 @@ def _fresh_link_steps(spec, addresses):
     """What a link made just now still needs once it exists: its mark, addresses and routes."""
     steps = [Change('set alias', 'alias', None, spec.alias)] if spec.alias else []
     steps.extend(Change('add address', 'addresses', after=a) for a in addresses)
-    steps.extend(route_changes({}, spec.routes or {}))
+    steps.extend(route_changes({}, spec.routes or {}, {}, spec.route_sources))
     steps.extend(ipv6_conf_changes({}, spec.ipv6_conf or {}))
     steps.extend(proxy_changes((), spec.proxies or ()))
     return steps
 
 
-def route_changes(have: dict[str, int], want: dict[str, int]) -> list[Change]:
+def route_changes(have: dict[str, int], want: dict[str, int], have_sources: dict | None = None,
+                  want_sources: dict | None = None) -> list[Change]:
     """Steps from the routes `have` to `want` (both {destination: metric}); the kernel keys a route by its
-    metric too, so a new metric is a replacement."""
+    metric too, so a new metric is a replacement. `want_sources` ({destination: source or None}; None when the
+    link leaves them alone) sets each route's preferred source; a route with another source is replaced."""
+    have_sources, wanted = have_sources or {}, want_sources or {}
     steps = [Change('remove route', 'routes', before=dst, route=dst, metric=metric)
              for dst, metric in sorted(have.items()) if dst not in want]
-    steps.extend(Change('add route', 'routes', after=dst, route=dst, metric=metric)
+    steps.extend(Change('add route', 'routes', after=dst, route=dst, metric=metric, **_source(wanted.get(dst)))
                  for dst, metric in sorted(want.items()) if dst not in have)
-    steps.extend(Change('set route metric', 'routes', have[dst], metric, route=dst)
-                 for dst, metric in sorted(want.items()) if dst in have and have[dst] != metric)
+    for dst, metric in sorted(want.items()):
+        if dst not in have:
+            continue
+        if want_sources is not None and have_sources.get(dst) != wanted.get(dst):
+            steps.append(Change('set route source', 'routes', have_sources.get(dst), wanted.get(dst), route=dst,
+                                metric=metric, old_metric=have[dst]))
+        elif have[dst] != metric:
+            steps.append(Change('set route metric', 'routes', have[dst], metric, route=dst,
+                                **_source(have_sources.get(dst))))
     return steps
+
+
+def _source(address):
+    return {'source': address} if address else {}
 
 
 def ipv6_conf_changes(have: dict[str, int | None], want: dict[str, int]) -> list[Change]:

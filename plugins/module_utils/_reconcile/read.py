@@ -77,9 +77,16 @@ class Snapshot:
 
     def owned_routes(self, link: dict | None) -> dict[str, int]:
         """{destination: metric} of the main-table routes through `link` that carry our protocol mark."""
-        return {'%s/%d' % (route['dst'], route['dst_len']): route['priority'] for route in self.routes or ()
+        return {'%s/%d' % (route['dst'], route['dst_len']): route['priority'] for route in self._owned(link)}
+
+    def owned_route_sources(self, link: dict | None) -> dict[str, str | None]:
+        """{destination: preferred source or None} of the same routes."""
+        return {'%s/%d' % (route['dst'], route['dst_len']): route['prefsrc'] for route in self._owned(link)}
+
+    def _owned(self, link):
+        return [route for route in self.routes or ()
                 if link is not None and route['oif'] == link['index'] and route['dst'] is not None
-                and route['proto'] == netlink.RTPROT_UNDERLAY and route['table'] == netlink.RT_TABLE_MAIN}
+                and route['proto'] == netlink.RTPROT_UNDERLAY and route['table'] == netlink.RT_TABLE_MAIN]
 
     def proxies_of(self, link: dict | None) -> tuple[str, ...]:
         """The addresses `link` answers neighbour solicitations for (its proxy entries), sorted."""
@@ -131,7 +138,7 @@ def link_view(kind: LinkKind, link: dict, snapshot: Snapshot, snapshots: dict[st
     if link.get('alias'):
         view['alias'] = link['alias']
     if with_routes:
-        view['routes'] = route_list(snapshot.owned_routes(link))
+        view['routes'] = route_list(snapshot.owned_routes(link), snapshot.owned_route_sources(link))
     if ipv6_conf:
         view['ipv6_conf'] = netlink.ipv6_conf(link, sorted(ipv6_conf))
     if with_proxies:

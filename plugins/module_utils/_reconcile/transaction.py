@@ -292,12 +292,13 @@ def _restore_spec(plan):
         return None  # its parent is out of sight: nothing could make it again
     options = {option: _as_option(before.get(option)) for option in KINDS[spec.kind].options}
     routes = {item['route']: item['metric'] for item in before['routes']} if 'routes' in before else None
+    sources = {item['route']: item.get('source') for item in before['routes']} if 'routes' in before else None
     ipv6_conf = {name: value for name, value in before['ipv6_conf'].items() if value is not None} \
         if 'ipv6_conf' in before else None
     return LinkSpec(spec.kind, spec.name, before['parent'], netns=spec.netns, parent_netns=before['parent_netns'],
                     admin_state=before['admin_state'], mtu=before['mtu'], macaddress=before['macaddress'],
                     addresses=tuple(before['addresses']), options=options, recreate=True, change_siblings=True,
-                    alias=before.get('alias', ''), routes=routes, nodad=True, ipv6_conf=ipv6_conf,
+                    alias=before.get('alias', ''), routes=routes, route_sources=sources, nodad=True, ipv6_conf=ipv6_conf,
                     proxies=tuple(before['proxies']) if 'proxies' in before else None)
 
 

@@ -7,11 +7,13 @@
 
 import fcntl
 import struct
+from types import SimpleNamespace
 
 import pytest
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._host.lock import LockTimeout, NamespaceLock
+from ansible_collections.underlay.network.plugins.module_utils._host.shim import ShimSpec
 from ansible_collections.underlay.network.plugins.module_utils._kernel import icmp as gate
 from ansible_collections.underlay.network.plugins.module_utils._kernel import sysctl
 from ansible_collections.underlay.network.plugins.module_utils._links.spec import normalise_routes
@@ -88,3 +90,30 @@ def test_route_steps_and_the_ipv6_default_metric():
         ('set route metric', '198.18.2.0/24', 0, 5)]
     with pytest.raises(ValidationError):
         normalise_routes(['198.18.1.1/24'])
+
+
+def test_route_sources_are_set_and_replaced_only_where_the_link_manages_them():
+    have, want = {'198.18.1.0/28': 0, '198.18.2.0/28': 0}, {'198.18.1.0/28': 0, '198.18.2.0/28': 0, '198.18.3.0/28': 0}
+    sources = {'198.18.1.0/28': '198.18.1.254', '198.18.2.0/28': '198.18.2.254', '198.18.3.0/28': '198.18.3.254'}
+    steps = route_changes(have, want, {'198.18.1.0/28': '198.18.1.254', '198.18.2.0/28': None}, sources)
+    assert [(s.action, s.details['route'], s.before, s.after, s.details.get('source')) for s in steps] == [
+        ('add route', '198.18.3.0/28', None, '198.18.3.0/28', '198.18.3.254'),
+        ('set route source', '198.18.2.0/28', None, '198.18.2.254', None)]
+    # a link that leaves sources alone never replaces a route for its source
+    assert route_changes(have, have, {'198.18.1.0/28': '198.18.9.9'}, None) == []
+    assert [s.as_dict(SimpleNamespace(kind='macvlan', name='x', netns=None))
+            for s in route_changes({}, {'198.18.1.0/28': 0}, {}, {'198.18.1.0/28': None})] == [
+        {'action': 'add route', 'kind': 'macvlan', 'name': 'x', 'netns': None, 'attribute': 'routes',
+         'after': '198.18.1.0/28', 'route': '198.18.1.0/28', 'metric': 0}], 'no source: the step says nothing of one'
+
+
+def test_a_shim_of_several_subnets_gives_each_route_the_address_of_its_subnet():
+    shim = ShimSpec(dict(name='s', parent='eth0', addresses=['198.18.71.254', '198.18.72.254', '2001:db8:71::1',
+                                                              '2001:db8:72::1'],
+                         routes=['198.18.72.0/28', '198.18.71.128/26', '2001:db8:72::/120', '2001:db8:71::/120']))
+    assert shim.route_sources() == {'198.18.72.0/28': '198.18.72.254', '198.18.71.128/26': '198.18.71.254',
+                                    '2001:db8:72::/120': '2001:db8:72::1', '2001:db8:71::/120': '2001:db8:71::1'}
+    single = ShimSpec(dict(name='s', parent='eth0', addresses=['198.18.71.254', '2001:db8:71::1'],
+                           routes=['198.18.71.0/28', '2001:db8:71::/120']))
+    assert single.route_sources() == {'198.18.71.0/28': None, '2001:db8:71::/120': None}, \
+        'one address of a family: the kernel takes it anyway'

@@ -173,3 +173,14 @@ def test_the_stored_state_names_proxies_only_when_a_shim_answers_for_something(t
     assert stored['proxy_ndp'] == {'web-shim': ['2001:db8:40::45']}
     converge(tmp_path, 'engine', host(proxy_ndp={'web-shim': ()}))
     assert 'proxy_ndp' not in json.loads((tmp_path / 'etc/underlay.network/host-networks.json').read_text())
+
+
+def test_networkd_routes_of_a_shim_of_several_subnets_carry_each_subnets_address(tmp_path):
+    two = [dict(name='two', parent='eth0', subnets=[
+        dict(subnet='198.18.40.0/24', ip_range='198.18.40.0/28', shim_address='198.18.40.254'),
+        dict(subnet='198.18.42.0/24', ip_range='198.18.42.0/28', shim_address='198.18.42.254')])]
+    converge(tmp_path, 'networkd', host(two))
+    text = (tmp_path / 'etc/systemd/network/60-underlay-network-two-shim.network').read_text()
+    for subnet in ('40', '42'):
+        assert ('[Route]\nDestination=198.18.%s.0/28\nProtocol=209\nMetric=0\nPreferredSource=198.18.%s.254\n'
+                'Scope=link\n' % (subnet, subnet)) in text, text
