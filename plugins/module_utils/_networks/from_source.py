@@ -106,6 +106,8 @@ def fill_from_source(raw, source: SourceView | None):
                            "List them all, or leave subnets out to take its subnets"
                            % (len(ours), 's' if len(ours) != 1 else '', label, len(theirs),
                               ', '.join(t['subnet'] for t in theirs), source['fixed']))
+    if listed and len(ours) == len(theirs):
+        theirs = _in_our_order(ours, theirs)
     if not listed and len(theirs) > 1:
         if any(raw.get(f) not in (None, '') for f in SUBNET_FIELDS):
             raise NetworkError(name, 'subnets', None, "%s has %d subnets (%s); list them all under subnets, or leave "
@@ -134,6 +136,18 @@ def fill_from_source(raw, source: SourceView | None):
     else:
         filled.update(ours[0])
     return filled
+
+
+def _in_our_order(ours, theirs):
+    """The source's subnets in the order the definition lists them (engines do not keep the order they were
+    given in: Docker lists a network's subnets sorted); as they are when a subnet of ours is not among them."""
+    matched = []
+    for mine in ours:
+        found = [item for item in theirs if mine.get('subnet') and _same('subnet', mine['subnet'], item['subnet'])]
+        if len(found) != 1 or found[0] in matched:
+            return theirs
+        matched.append(found[0])
+    return matched
 
 
 def _docker_subnets(view):

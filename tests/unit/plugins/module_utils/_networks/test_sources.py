@@ -163,3 +163,20 @@ def test_a_missing_podman_network_of_a_driver_this_podman_lacks_is_refused_with_
         normalise_networks([raw], podman_views={'ipv': None},
                            podman_lacks={'ipvlan': 'this Podman (4.3.1, netavark 1.4.0) has no ipvlan networks'})
     assert caught.value.field == 'driver'
+
+
+def test_listed_subnets_are_matched_to_the_sources_by_value_not_by_position():
+    view = network_view(dict(PODMAN_NETWORK, subnets=[
+        {'subnet': '198.18.24.0/24', 'gateway': '198.18.24.1',
+         'lease_range': {'start_ip': '198.18.24.129', 'end_ip': '198.18.24.191'}},
+        {'subnet': '198.18.23.0/24', 'gateway': '198.18.23.1',
+         'lease_range': {'start_ip': '198.18.23.129', 'end_ip': '198.18.23.191'}}]))
+    raw = {'name': 'pods', 'podman': {}, 'subnets': [{'subnet': '198.18.23.0/24', 'shim_address': '198.18.23.254'},
+                                                      {'subnet': '198.18.24.0/24', 'shim_address': '198.18.24.254'}]}
+    net = normalise_networks([raw], podman_views={'pods': view})['networks'][0]
+    assert [(s['subnet'], s['gateway'], s['ip_range'], s['shim_address']) for s in net['subnets']] == [
+        ('198.18.23.0/24', '198.18.23.1', '198.18.23.128/26', '198.18.23.254'),
+        ('198.18.24.0/24', '198.18.24.1', '198.18.24.128/26', '198.18.24.254')]
+    with pytest.raises(NetworkError, match='differs from Podman network'):
+        normalise_networks([dict(raw, subnets=[raw['subnets'][0], dict(raw['subnets'][1], subnet='198.18.25.0/24')])],
+                           podman_views={'pods': view})
