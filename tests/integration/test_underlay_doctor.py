@@ -118,6 +118,15 @@ def test_a_healthy_lab_every_finding_ok_nothing_left_behind_check_mode_the_same(
         assert without_macs(checked['findings']) == without_macs(result['findings'])
         assert scene.everything() == before
         assert result['table'][0] == 'h1: 8 ok, 0 warn, 0 fail' and result['markdown'].startswith('## h1\n')
+        # probe: false only reads: what needs a probe says so, the rest is as before
+        read_only = {item['check']: item for item in scene.doctor(probe=False)['findings']}
+        for check in ('new_macs_upstream', 'address_conflicts'):
+            assert read_only[check]['status'] == 'warn' and 'probe: false' in read_only[check]['evidence']
+        if read_only['kernel_drivers']['status'] != 'ok':  # a kernel without module support: files cannot tell
+            assert read_only['kernel_drivers']['status'] == 'warn' and 'not probed' in read_only['kernel_drivers']['evidence']
+        assert all(read_only[item['check']] == item for item in result['findings']
+                   if item['check'] in ('wireless_parent', 'reverse_path_and_arp', 'port_modes', 'capacity'))
+        assert scene.everything() == before
     finally:
         scene.shim(state='absent')
 

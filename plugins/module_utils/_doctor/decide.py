@@ -384,6 +384,11 @@ def judge_kernel(net: dict, ev: dict) -> dict:
                                    '' if report['drivers'][module]['usable'] else ' (not usable)')
                       for module in ev['needs'])
     evidence = 'kernel %s: %s' % (report['kernel']['release'], words)
+    unprobed = [module for module in ev['needs'] if not report['drivers'][module]['usable']
+                and report['drivers'][module]['available'] is None]
+    if unprobed:  # the files alone cannot tell a built-in driver on a kernel without module support
+        return finding(check, name, WARN, evidence + '; %s not probed (%s)' % (
+            ', '.join(unprobed), report['drivers'][unprobed[0]]['probe']), 'run the doctor with probe: true as root')
     problems = [report['drivers'][module]['message'] for module in ev['needs']
                 if not report['drivers'][module]['usable'] and report['drivers'][module]['message']]
     problems += [feature['message'] for feature in report['features'].values() if feature['message']]

@@ -12,6 +12,7 @@ probes from the parent itself, which teach nobody a neighbour entry.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 
@@ -61,6 +62,25 @@ def _targets(values):
     return targets
 
 
+class Host:
+    """What is read once for the whole host: its links, the addresses they hold, the ports on each, DMI, the
+    container engines, the kernel's drivers; `probes` is the throwaway namespace (None with probe: false)."""
+
+    def __init__(self, params: dict, netns: str | None, derived: dict):
+        self.params, self.netns = params, netns
+        links, addresses = evidence.read_links(netns)
+        self.links = {link['name']: link for link in links}
+        names = {link['index']: link['name'] for link in links}
+        self.held = {item['address']: names[item['index']] for item in addresses
+                     if item['address'] and item['index'] in names}
+        self.ports = evidence.ports_by_parent(netns, links)
+        self.dmi = evidence.dmi()
+        self.docker = evidence.docker(params['docker_host'])
+        self.podman = evidence.podman()
+        self.kernel = _kernel(derived, params['probe'])
+        self.probes = None
+
+
 def examine(params: dict) -> dict:
     params = dict(params, targets=_targets(params.get('targets')))
     derived = _networks(params)
@@ -68,32 +88,14 @@ def examine(params: dict) -> dict:
     if not nl.namespace_exists(netns):
         raise ValidationError("netns: namespace '%s' does not exist; give the namespace of the host's NICs, or leave "
                               "netns out for the namespace the task runs in" % netns, 'netns', netns)
-    host = params.get('host') or socket.gethostname()
-    links, addresses = evidence.read_links(netns)
-    by_name = {link['name']: link for link in links}
-    by_index = {link['index']: link for link in links}
-    held = {}
-    for item in addresses:
-        if item['address'] and item['index'] in by_index:
-            held[item['address']] = by_index[item['index']]['name']
-    ports = evidence.ports_by_parent(netns, links)
-    shared = {
-        'dmi': evidence.dmi(),
-        'docker': evidence.docker(params['docker_host']),
-        'podman': evidence.podman(),
-        'kernel': _kernel(derived, params['probe']),
-    }
-    findings = []
-    if params['probe']:
-        with ProbeNamespace(netns) as probes:
-            for net in derived['networks']:
-                findings.extend(_examine_network(net, netns, by_name, held, ports, shared, params, probes))
-    else:
-        for net in derived['networks']:
-            findings.extend(_examine_network(net, netns, by_name, held, ports, shared, params, None))
+    name = params.get('host') or socket.gethostname()
+    host = Host(params, netns, derived)
+    with ProbeNamespace(netns) if params['probe'] else contextlib.nullcontext() as probes:
+        host.probes = probes
+        findings = [item for net in derived['networks'] for item in _examine_network(net, host)]
     for item in findings:
-        item['host'] = host
-    return report.result(host, findings)
+        item['host'] = name
+    return report.result(name, findings)
 
 
 def _kernel(derived, probe):
@@ -104,12 +106,13 @@ def _kernel(derived, probe):
                           'probe=false to read only' % exc, field='probe')
 
 
-def _examine_network(net, netns, by_name, held, ports, shared, params, probes):
-    parent = by_name.get(net['link_parent'])
-    shim = by_name.get(net['shim_name'])
-    on_parent = ports.get(parent['index'], []) if parent else []
+def _examine_network(net, host):
+    netns, params, probes = host.netns, host.params, host.probes
+    parent = host.links.get(net['link_parent'])
+    shim = host.links.get(net['shim_name'])
+    on_parent = host.ports.get(parent['index'], []) if parent else []
     own_macs = {port['macaddress'] for port in on_parent} | ({shim['macaddress']} if shim else set())
-    nic = evidence.nic_facts(netns, net['parent']) if net['parent'] in by_name else \
+    nic = evidence.nic_facts(netns, net['parent']) if net['parent'] in host.links else \
         {'driver': None, 'wireless': None, 'wireless_evidence': 'parent %s does not exist' % net['parent']}
     targets = [item['gateway'] for item in net['subnets'] if item['gateway']]
     for target in net['verify_targets'] + params['targets']:
@@ -125,7 +128,7 @@ def _examine_network(net, netns, by_name, held, ports, shared, params, probes):
     # 1. new MACs: the same duplicate-address probe from the parent's MAC and from a fresh one
     new_macs = {'targets': targets, 'parent': net['link_parent'], 'parent_mac': parent['macaddress'] if parent else None,
                 'parent_answers': {}, 'probe_mac': None, 'probe_answers': None, 'probe_skipped': skipped,
-                'dmi': shared['dmi'], 'nic_driver': nic['driver']}
+                'dmi': host.dmi, 'nic_driver': nic['driver']}
     if not skipped and targets:
         new_macs['parent_answers'] = frames.who_has(netns, parent['name'], parent['macaddress'], targets, timeout)
         if net['driver'] == 'macvlan':
@@ -163,7 +166,7 @@ def _examine_network(net, netns, by_name, held, ports, shared, params, probes):
     candidates = list(dict.fromkeys(candidates))
     conflicts = {'probed': None, 'probe_skipped': skipped, 'shim': net['shim_name'], 'parent': net['link_parent'],
                  'source_mac': parent['macaddress'] if parent else None,
-                 'local': {address: held[address] for address in candidates if address in held}}
+                 'local': {address: host.held[address] for address in candidates if address in host.held}}
     if not skipped:
         answers = frames.who_has(netns, parent['name'], parent['macaddress'], candidates, timeout,
                                  stop_when_answered=False)
@@ -172,7 +175,7 @@ def _examine_network(net, netns, by_name, held, ports, shared, params, probes):
     findings.append(decide.judge_addresses(net, conflicts))
 
     # 6. capacity and MTU
-    docker_network = [item for item in shared['docker']['networks'] if net['docker'] and
+    docker_network = [item for item in host.docker['networks'] if net['docker'] and
                       item['name'] == net['docker']['name']]
     findings.append(decide.judge_capacity(net, {
         'parent_link': None if parent is None else {
@@ -183,13 +186,13 @@ def _examine_network(net, netns, by_name, held, ports, shared, params, probes):
         'docker_name': docker_network[0]['name'] if docker_network else None}))
 
     # 7. Docker and Podman networks on the same parent
-    findings.append(decide.judge_engines(net, {'docker': shared['docker'], 'podman': shared['podman']}))
+    findings.append(decide.judge_engines(net, {'docker': host.docker, 'podman': host.podman}))
 
     # 8. kernel drivers
     needs = [drivers.canonical(KERNEL_MODULES[net['driver']])]
     if net['vlan_id'] is not None:
         needs.append(drivers.canonical('vlan'))
-    findings.append(decide.judge_kernel(net, {'kernel': shared['kernel'], 'needs': needs}))
+    findings.append(decide.judge_kernel(net, {'kernel': host.kernel, 'needs': needs}))
     return findings
 
 

@@ -225,9 +225,10 @@ def test_podman_and_a_missing_docker_engine():
     assert decide.version_tuple('27.0.0-rc.1') == (27, 0) and decide.version_tuple(None) == (0, 0)
 
 
-def kernel(status, usable, message=None):
+def kernel(status, usable, message=None, available=False, probe='the kernel cannot create ipvlan now (EOPNOTSUPP)'):
     return {'kernel': {'kernel': {'release': '6.18.44'}, 'features': {},
-                       'drivers': {'ipvlan': {'status': status, 'usable': usable, 'message': message}}},
+                       'drivers': {'ipvlan': {'status': status, 'usable': usable, 'message': message,
+                                              'available': available, 'probe': probe}}},
             'needs': ['ipvlan']}
 
 
@@ -236,5 +237,8 @@ def test_kernel_drivers():
                                                                    'create ipvlan links; use a kernel built with '
                                                                    'CONFIG_IPVLAN'))
     assert missing['status'] == 'fail' and missing['fix'] == 'use a kernel built with CONFIG_IPVLAN'
-    loadable = decide.judge_kernel(network(driver='ipvlan'), kernel('loadable', True))
+    unprobed = decide.judge_kernel(network(driver='ipvlan'), kernel('missing', False, 'ipvlan: ...', available=None,
+                                                                   probe='not probed (probe=false)'))
+    assert unprobed['status'] == 'warn' and 'ipvlan not probed (not probed (probe=false))' in unprobed['evidence']
+    loadable = decide.judge_kernel(network(driver='ipvlan'), kernel('loadable', True, available=None))
     assert loadable['status'] == 'ok' and 'loaded on demand' in loadable['evidence']
