@@ -67,7 +67,7 @@ class Scene:
         bridge shows its running timers, and learns the probes' MACs as any switch does)."""
         state = self.lab.state(self.host, self.gw, self.peer, self.c1)
         # which neighbours each knows (not their state, which ages on its own)
-        state['neighbours'] = {ns: re.sub(r' [A-Z]+$', '', sh('ip -n %s neigh show' % ns), flags=re.M)
+        state['neighbours'] = {ns: re.sub(r' [A-Z]+ *$', '', sh('ip -n %s neigh show' % ns), flags=re.M)
                                for ns in (self.host, self.gw, self.peer, self.c1)}
         state['namespaces'] = sorted(name for name in sh('ip netns list').split() if name.startswith('ul-'))
         return state
