@@ -183,6 +183,8 @@ def test_doctor_job_every_check_ok_then_a_shim_address_someone_holds(data_dir):
         assert job.artifacts['underlay_doctor'] == {host: {'ok': 8, 'warn': 0, 'fail': 0, 'problems': []}
                                                     for host in HOSTS}
         assert fleet_state() == before, 'the doctor changed the kernel'
+        for host in HOSTS:  # each host's table in the job's output
+            assert '%s: 8 ok, 0 warn, 0 fail' % host in job.stdout, job.stdout
     summary = open(report).read()
     assert summary.startswith('# Underlay doctor\n') and all('## %s\n' % host in summary for host in HOSTS)
     assert all('## %s\n' % host in job.artifacts['underlay_doctor_summary'] for host in HOSTS)
