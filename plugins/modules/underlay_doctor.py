@@ -11,7 +11,7 @@
 DOCUMENTATION = r'''
 module: underlay_doctor
 short_description: Find out, with real packets, why macvlan or ipvlan will not work on a host, and say the fix
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Examines each network of O(networks) - the same definitions the C(underlay.network.host_reachability) role and
     M(underlay.network.host_networks) take - on the host, in its namespace or the one O(netns) names, and returns
