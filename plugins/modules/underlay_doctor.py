@@ -65,6 +65,11 @@ options:
     description: The Docker engine's unix socket, read for the networks already on a parent and the engine's version.
     type: str
     default: unix:///var/run/docker.sock
+  podman_host:
+    description:
+      - Podman's service socket, used when a network declares O(networks[].podman) (as M(underlay.network.host_networks)
+        takes it). Omit it to run the C(podman) command on the host.
+    type: str
   probe:
     description:
       - Send the probes (duplicate-address probes from the parent and from a throwaway macvlan port, the hairpin
@@ -195,7 +200,7 @@ def _examine(module):
     if not PROBE_TIMEOUT[0] <= timeout <= PROBE_TIMEOUT[1]:
         raise ValidationError('probe_timeout is %s; give seconds from %s to %s' % ((timeout,) + PROBE_TIMEOUT),
                               'probe_timeout', timeout)
-    return examine(module.params)
+    return examine(module.params, run_command=module.run_command)
 
 
 def main():
@@ -203,6 +208,7 @@ def main():
         networks=dict(type='list', elements='dict', required=True),  # each checked against NETWORK_OPTIONS
         netns=dict(type='str'),
         docker_host=dict(type='str', default=DOCKER_HOST),
+        podman_host=dict(type='str'),
         probe=dict(type='bool', default=True),
         probe_timeout=dict(type='float', default=1.0),
         targets=dict(type='list', elements='str', default=[]),

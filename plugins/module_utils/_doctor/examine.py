@@ -24,7 +24,9 @@ from ansible_collections.underlay.network.plugins.module_utils._kernel import fr
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink as nl
 from ansible_collections.underlay.network.plugins.module_utils._links import drivers
 from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import normalise_networks
-from ansible_collections.underlay.network.plugins.module_utils._networks.docker import DockerError, docker_views
+from ansible_collections.underlay.network.plugins.module_utils._networks.docker import DockerError
+from ansible_collections.underlay.network.plugins.module_utils._networks.podman import PodmanError
+from ansible_collections.underlay.network.plugins.module_utils._networks.sources import read_sources
 
 
 # container addresses probed for conflicts per range, besides the shim address: first, last and evenly between
@@ -43,12 +45,16 @@ def range_sample(ip_range: str, count: int = RANGE_SAMPLE) -> list[str]:
     return [str(ipaddress.ip_address(value)) for value in dict.fromkeys(picked)]
 
 
-def _networks(params):
+def _networks(params, netns, run_command):
+    """The networks as host_networks normalises them, completed from the Docker/Podman networks and CNI
+    configurations they name; an engine that cannot be asked leaves the definitions as given (the engines check
+    says why)."""
     try:
-        views, _client = docker_views(params['networks'], params['docker_host'])
-    except DockerError:
-        views = {}  # the engines check says Docker is not there; the definitions must then be complete
-    return normalise_networks(params['networks'], docker_views=views)
+        sources = read_sources(params['networks'], params['docker_host'], params.get('podman_host'), netns=netns,
+                               run_command=run_command)
+    except (DockerError, PodmanError):
+        return normalise_networks(params['networks'])
+    return normalise_networks(params['networks'], **sources.normalise_args())
 
 
 def _targets(values):
@@ -81,13 +87,14 @@ class Host:
         self.probes = None
 
 
-def examine(params: dict) -> dict:
+def examine(params: dict, run_command=None) -> dict:
+    """The findings of every network (`run_command`: AnsibleModule.run_command, for the podman command)."""
     params = dict(params, targets=_targets(params.get('targets')))
-    derived = _networks(params)
     netns = params.get('netns') or None
     if not nl.namespace_exists(netns):
         raise ValidationError("netns: namespace '%s' does not exist; give the namespace of the host's NICs, or leave "
                               "netns out for the namespace the task runs in" % netns, 'netns', netns)
+    derived = _networks(params, netns, run_command)
     name = params.get('host') or socket.gethostname()
     host = Host(params, netns, derived)
     with ProbeNamespace(netns) if params['probe'] else contextlib.nullcontext() as probes:
