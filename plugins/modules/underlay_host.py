@@ -31,10 +31,6 @@ author:
   - underlay.network maintainers (@underlay-network)
 extends_documentation_fragment:
   - underlay.network.link.ATTRIBUTES
-attributes:
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
-    support: full
 options:
   roles:
     description: The roles whose work to do, in this order whatever the order given.

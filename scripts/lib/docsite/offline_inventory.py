@@ -23,6 +23,8 @@ APPENDIX_LABELS = {
     'common_return_values': ('reference_appendices/common_return_values.html#common-return-values', 'Return Values'),
     'ansible_configuration_settings': ('reference_appendices/config.html#ansible-configuration-settings',
                                        'Ansible Configuration Settings'),
+    # the note on a module that has an action plugin (underlay_host)
+    'action_plugins': ('plugins/action.html#action-plugins', 'Action plugins'),
 }
 PLUGIN_TYPES = ('module', 'connection', 'lookup', 'filter', 'test', 'callback', 'become', 'inventory', 'vars',
                 'cache', 'shell', 'strategy')
