@@ -237,8 +237,8 @@ def test_kernel_drivers():
                                                                    'create ipvlan links; use a kernel built with '
                                                                    'CONFIG_IPVLAN'))
     assert missing['status'] == 'fail' and missing['fix'] == 'use a kernel built with CONFIG_IPVLAN'
-    unprobed = decide.judge_kernel(network(driver='ipvlan'), kernel('missing', False, 'ipvlan: ...', available=None,
-                                                                   probe='not probed (probe=false)'))
+    files_only = kernel('missing', False, 'ipvlan: ...', available=None, probe='not probed (probe=false)')
+    unprobed = decide.judge_kernel(network(driver='ipvlan'), files_only)
     assert unprobed['status'] == 'warn' and 'ipvlan not probed (not probed (probe=false))' in unprobed['evidence']
     loadable = decide.judge_kernel(network(driver='ipvlan'), kernel('loadable', True, available=None))
     assert loadable['status'] == 'ok' and 'loaded on demand' in loadable['evidence']
