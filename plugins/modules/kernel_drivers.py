@@ -13,9 +13,10 @@ description:
     and how - V(builtin) (listed in C(modules.builtin), or the kernel has no module support and can create
     the kind), V(loaded) (a module under C(/sys/module)), V(loadable) (a C(.ko) under
     C(/lib/modules/<release>) that is not loaded yet) or V(missing).
-  - The definitive answer comes from a real probe over netlink. In a throwaway namespace named
-    C(ul-probe-<pid>), always removed again, the module creates a veth pair and tries to create a link of
-    the kind on it; EOPNOTSUPP means the kernel cannot create it now.
+  - The definitive answer comes from a real probe over netlink. In a throwaway network namespace of its own (a
+    child process unshares one, and it goes with the child, so nothing is named or left behind), the module
+    creates a veth pair and tries to create a link of the kind on it; EOPNOTSUPP means the kernel cannot create it
+    now.
   - A driver that is a module not loaded yet is not probed, because creating such a link makes the kernel
     load the module on its own. Use the M(ansible.builtin.command) C(modprobe) or the
     C(underlay.network.kernel_modules) role to load it.
@@ -57,7 +58,7 @@ options:
     type: bool
     default: true
 requirements:
-  - pyroute2 >= 0.7.2 on the managed host (for the throwaway namespace)
+  - pyroute2 >= 0.7.2 on the managed host (what the link modules need; the probe itself does not use it)
 notes:
   - Run it as root. Without the permission to create the probe, drivers are reported from files only and
     C(probe) says why.

@@ -9,7 +9,7 @@ Two sources, in this order:
 1. Files: /proc/modules (absent when the kernel has no module support), /sys/module/<m>/initstate
    (a loaded module), /lib/modules/<release>/modules.builtin and modules.dep (or the .ko files
    themselves), /proc/sys/kernel/modules_disabled.
-2. A real probe over netlink, in a throwaway namespace (ul-probe-<pid>, always removed): a veth
+2. A real probe over netlink, in a throwaway namespace (a child process unshares one; it goes with the child): a veth
    pair as parent, then a link of the kind on it. EOPNOTSUPP means the kernel cannot create it
    now. A driver that is a module not loaded yet is NOT probed: creating the link would make the
    kernel load the module itself (request_module), and a facts module must not change anything.
@@ -20,6 +20,7 @@ Two sources, in this order:
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 from typing import Callable, NamedTuple
@@ -270,30 +271,12 @@ def _refusal(code, what, config):
 
 
 class Prober:
-    """Creates links in one throwaway namespace; each probe on a parent of its own (ports are per parent)."""
+    """Creates links in a throwaway namespace over `sock`; each probe on a parent of its own (ports are per parent)."""
 
-    def __init__(self, parent_driver: str | None):
+    def __init__(self, parent_driver: str | None, sock):
         self.parent_driver = parent_driver  # 'veth' or 'dummy' or None (no parent possible without loading)
-        self.netns = 'ul-probe-%d' % os.getpid()
-        self._sock = None
+        self._sock = sock
         self._count = 0
-
-    def open(self) -> None:
-        if self.netns in nl.list_namespaces():
-            nl.remove_namespace(self.netns)  # left over from a killed run with this pid
-        nl.create_namespace(self.netns)
-        try:
-            self._sock = nl.Netlink(self.netns)
-        except Exception:
-            nl.remove_namespace(self.netns)
-            raise
-
-    def close(self) -> None:
-        try:
-            if self._sock is not None:
-                self._sock.close()
-        finally:
-            nl.remove_namespace(self.netns)
 
     def _name(self, tag):
         self._count += 1
@@ -530,18 +513,72 @@ class NoProbe:
         return ProbeResult(None, 'not probed: %s' % self.reason)
 
 
+CLONE_NEWNET = 0x40000000  # unshare(2): a new network namespace
+
+
+def _unshare_network() -> None:
+    """This process into a new, empty network namespace of its own (os.unshare from Python 3.12 on)."""
+    if hasattr(os, 'unshare'):
+        os.unshare(os.CLONE_NEWNET)  # pylint: disable=no-member
+        return
+    import ctypes  # pylint: disable=import-outside-toplevel
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNET) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
+
+
+class NamespaceUnavailable(OSError):
+    """No throwaway namespace could be made (no permission): the probe cannot run, the files still tell."""
+
+
+def in_throwaway_namespace(work: Callable[[object], dict]) -> dict:
+    """work(sock) in a child process that moved into a network namespace of its own, over a netlink socket there;
+    returns what work returned (JSON). The namespace, and every link made in it, goes with the child: nothing is
+    named, mounted or left behind, whatever happens to either process. NamespaceUnavailable when no namespace
+    could be made; OSError naming the failure when the work failed."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: ends here, never returns
+        status = 1
+        try:
+            os.close(read_end)
+            try:
+                _unshare_network()
+                sock = nl.Netlink(None)
+            except Exception as exc:  # pylint: disable=broad-except
+                payload = {'unavailable': str(exc)}
+            else:
+                try:
+                    payload = {'result': work(sock)}
+                    status = 0
+                except Exception as exc:  # pylint: disable=broad-except
+                    payload = {'error': '%s: %s' % (type(exc).__name__, exc)}
+            data = json.dumps(payload).encode()
+            while data:
+                data = data[os.write(write_end, data):]
+        finally:
+            os._exit(status)  # pylint: disable=protected-access
+    os.close(write_end)
+    with os.fdopen(read_end, 'rb') as stream:
+        data = stream.read()
+    os.waitpid(pid, 0)
+    payload = json.loads(data.decode() or '{"error": "the probe process ended without an answer"}')
+    if 'unavailable' in payload:
+        raise NamespaceUnavailable(payload['unavailable'])
+    if 'error' in payload:
+        raise OSError(payload['error'])
+    return payload['result']
+
+
 def gather(names: list[str], features: list[str], probe: bool = True, root: str = '/', release: str | None = None) -> dict:
     """assess() against the running kernel, probing in a throwaway namespace when `probe`."""
     files = KernelFiles(root, release)
     if not probe:
         return assess(names, features, files)
-    prober = Prober(parent_driver(files))
+    parent = parent_driver(files)
     try:
-        prober.open()
-    except Exception as exc:  # pylint: disable=broad-except  # pyroute2 0.7 and 0.9 raise different types
-        return assess(names, features, files, NoProbe('cannot create the throwaway namespace %s (%s); run as root'
-                                                      % (prober.netns, exc)))
-    try:
-        return assess(names, features, files, prober)
-    finally:
-        prober.close()
+        return in_throwaway_namespace(lambda sock: assess(names, features, files, Prober(parent, sock)))
+    except NamespaceUnavailable as exc:
+        return assess(names, features, files, NoProbe('cannot create a throwaway network namespace (%s); run as root'
+                                                      % exc))

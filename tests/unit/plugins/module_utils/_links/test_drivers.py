@@ -6,6 +6,8 @@
 
 
 import errno
+import json
+import os
 
 import pytest
 
@@ -300,26 +302,43 @@ def test_refusal_sentences(code, text):
 def test_gather_without_permission_for_the_probe_reports_why(tmp_path, monkeypatch):
     tree(tmp_path, modules=False)
 
-    def refuse(self):
+    def refuse():
         raise OSError(errno.EPERM, 'Operation not permitted')
 
-    monkeypatch.setattr(drivers.Prober, 'open', refuse)
+    monkeypatch.setattr(drivers, '_unshare_network', refuse)  # the probe's child process has it too (fork)
     result = drivers.gather(['macvlan'], [], root=str(tmp_path), release='6.18.0')
     macvlan = result['drivers']['macvlan']
     assert macvlan['status'] == 'missing' and macvlan['available'] is None
-    assert macvlan['probe'].startswith('not probed: cannot create the throwaway namespace ul-probe-')
+    assert macvlan['probe'].startswith('not probed: cannot create a throwaway network namespace ([Errno 1] ')
     assert 'run as root' in macvlan['message']
 
 
-def test_gather_closes_the_probe_namespace_even_when_assessing_fails(tmp_path, monkeypatch):
-    calls = []
-    monkeypatch.setattr(drivers.Prober, 'open', lambda self: calls.append('open'))
-    monkeypatch.setattr(drivers.Prober, 'close', lambda self: calls.append('close'))
+class NoSocket:
+    """Stands in for the probe's netlink socket: these tests make no link."""
+
+    def __init__(self, netns):
+        assert netns is None, 'the probe opens its socket in the namespace it unshared'
+
+
+def test_a_probe_that_fails_names_the_failure_and_its_process_is_gone(tmp_path, monkeypatch):
+    monkeypatch.setattr(drivers, '_unshare_network', lambda: None)
+    monkeypatch.setattr(drivers.nl, 'Netlink', NoSocket)
 
     def boom(*args):
         raise RuntimeError('boom')
 
     monkeypatch.setattr(drivers, 'assess', boom)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(OSError, match='RuntimeError: boom'):
         drivers.gather(['macvlan'], [], root=str(tmp_path), release='6.18.0')
-    assert calls == ['open', 'close']
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # the child was reaped: no zombie left
+
+
+def test_what_the_probe_process_assessed_comes_back_whole(tmp_path, monkeypatch):
+    tree(tmp_path, modules=False)
+    monkeypatch.setattr(drivers, '_unshare_network', lambda: None)
+    monkeypatch.setattr(drivers.nl, 'Netlink', NoSocket)
+    monkeypatch.setattr(drivers.Prober, 'probe', lambda self, *args, **kwargs: drivers.ProbeResult(True, 'made it'))
+    result = drivers.gather(['macvlan'], [], root=str(tmp_path), release='6.18.0')
+    assert result['drivers']['macvlan']['status'] == 'builtin' and result['drivers']['macvlan']['probe'] == 'made it'
+    assert result == json.loads(json.dumps(result)) and result['kernel']['release'] == '6.18.0'
