@@ -15,6 +15,8 @@ list needs. Pure logic: no socket, no pyroute2.
 
 from __future__ import annotations
 
+import itertools
+
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import ENGINE_NAMES, KERNEL_MODULES
 from ansible_collections.underlay.network.plugins.module_utils._networks.from_source import (
@@ -100,7 +102,8 @@ def _engine_network(net, engine, views, lacks):
         raise NetworkError(net['name'], 'driver', net['driver'], lacks[net['driver']])
     subnets = []
     for item in net['subnets']:
-        subnet = {'subnet': item['subnet'], 'gateway': item['gateway'], 'ip_range': item['ip_range']}
+        subnet = {'subnet': item['subnet'], 'gateway': item['gateway'] or _default_gateway(item),
+                  'ip_range': item['ip_range']}
         if engine == 'docker':  # Podman has no aux addresses: the shim address is outside ip_range instead
             subnet['aux_addresses'] = {DOCKER_AUX_NAME: item['shim_address']}
         subnets.append(subnet)
@@ -111,6 +114,17 @@ def _engine_network(net, engine, views, lacks):
         params = {'name': name}
     return {'network': net['name'], 'name': name, 'exists': exists,
             'params': {key: value for key, value in params.items() if value is not None}}
+
+
+def _default_gateway(item):
+    """The gateway an engine network is made with when the definition names none: the subnet's first host address
+    outside the container range that is not the shim's. Left to itself, Docker takes the first address of the
+    container range (--ip-range) as the gateway, which the host would then route through its shim."""
+    subnet, ip_range = parsed_cidr(item['subnet']), parsed_cidr(item['ip_range'])
+    for candidate in itertools.islice(subnet.hosts(), 1024):
+        if candidate not in ip_range and str(candidate) != item['shim_address']:
+            return str(candidate)
+    return None
 
 
 def _source(raw, docker_views, podman_views, cni_views):

@@ -177,9 +177,8 @@ def create_args(params: dict) -> list[str]:
     for item in params['subnets']:
         subnet = ipaddress.ip_network(item['subnet'])
         # podman pairs --subnet, --gateway and --ip-range by position, so every subnet gets its gateway
-        # (the first address when the definition names none, as Podman would choose)
-        args += ['--subnet', str(subnet), '--gateway', item.get('gateway') or str(subnet.network_address + 1),
-                 '--ip-range', item['ip_range']]
+        # (definitions chose one where the definition names none)
+        args += ['--subnet', str(subnet), '--gateway', item['gateway'], '--ip-range', item['ip_range']]
     if any(ipaddress.ip_network(item['subnet']).version == 6 for item in params['subnets']):
         args.append('--ipv6')
     return args + ['--label', '%s=true' % ENGINE_LABEL, params['name']]

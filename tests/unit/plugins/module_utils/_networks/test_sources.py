@@ -148,7 +148,7 @@ def test_a_podman_network_completes_a_definition_but_keeps_no_address_for_the_ho
 
 def test_podman_create_arguments_pair_every_subnet_with_its_gateway_and_range():
     args = create_args({'name': 'pods', 'driver': 'macvlan', 'parent': 'eth0.10', 'mode': 'bridge', 'subnets': [
-        {'subnet': '198.18.21.0/24', 'gateway': None, 'ip_range': '198.18.21.128/25'},
+        {'subnet': '198.18.21.0/24', 'gateway': '198.18.21.1', 'ip_range': '198.18.21.128/25'},
         {'subnet': '2001:db8:21::/64', 'gateway': '2001:db8:21::1', 'ip_range': '2001:db8:21::100/120'}]})
     assert args == ['network', 'create', '--driver', 'macvlan', '--opt', 'parent=eth0.10', '--opt', 'mode=bridge',
                     '--subnet', '198.18.21.0/24', '--gateway', '198.18.21.1', '--ip-range', '198.18.21.128/25',
@@ -180,3 +180,14 @@ def test_listed_subnets_are_matched_to_the_sources_by_value_not_by_position():
     with pytest.raises(NetworkError, match='differs from Podman network'):
         normalise_networks([dict(raw, subnets=[raw['subnets'][0], dict(raw['subnets'][1], subnet='198.18.25.0/24')])],
                            podman_views={'pods': view})
+
+
+@pytest.mark.parametrize('engine', ['docker', 'podman'])
+def test_an_engine_network_is_made_with_a_gateway_outside_its_range_and_not_the_shims(engine):
+    """Left to itself Docker takes the range's first address as the gateway, which the host would then route
+    through its shim (and the next run would refuse): the role names one."""
+    raw = {'name': 'n', 'parent': 'eth0', engine: {}, 'subnets': [
+        {'subnet': '198.18.26.0/24', 'ip_range': '198.18.26.0/25', 'shim_address': '198.18.26.254'},
+        {'subnet': '198.18.27.0/24', 'ip_range': '198.18.27.128/25', 'shim_address': '198.18.27.1'}]}
+    made = normalise_networks([raw], **{'%s_views' % engine: {'n': None}})['%s_networks' % engine][0]
+    assert [item['gateway'] for item in made['params']['subnets']] == ['198.18.26.128', '198.18.27.2']
