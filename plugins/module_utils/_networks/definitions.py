@@ -102,8 +102,7 @@ def _engine_network(net, engine, views, lacks):
         raise NetworkError(net['name'], 'driver', net['driver'], lacks[net['driver']])
     subnets = []
     for item in net['subnets']:
-        subnet = {'subnet': item['subnet'], 'gateway': item['gateway'] or _default_gateway(item),
-                  'ip_range': item['ip_range']}
+        subnet = {'subnet': item['subnet'], 'gateway': item['gateway'], 'ip_range': item['ip_range']}
         if engine == 'docker':  # Podman has no aux addresses: the shim address is outside ip_range instead
             subnet['aux_addresses'] = {DOCKER_AUX_NAME: item['shim_address']}
         subnets.append(subnet)
@@ -114,6 +113,14 @@ def _engine_network(net, engine, views, lacks):
         params = {'name': name}
     return {'network': net['name'], 'name': name, 'exists': exists,
             'params': {key: value for key, value in params.items() if value is not None}}
+
+
+def _name_gateways(net):
+    """A network the role makes gets a gateway in every subnet (the network then says what the engine will have,
+    and what the state a boot replays stores is the same before and after the engine made it)."""
+    for item in net['subnets']:
+        item['gateway'] = item['gateway'] or _default_gateway(item)
+    net['gateway'] = net['subnets'][0]['gateway']
 
 
 def _default_gateway(item):
@@ -155,6 +162,11 @@ def normalise_networks(raw_networks, docker_views: dict | None = None, podman_vi
     networks = [normalise_network(fill_from_source(raw, _source(raw, docker_views, podman_views, cni_views)), index)
                 for index, raw in enumerate(raw_networks)]
     _cross_checks(networks)
+    for net in networks:
+        engine = next((name for name in ENGINE_NAMES if net[name]), None)
+        views = {'docker': docker_views, 'podman': podman_views}.get(engine)
+        if engine and views.get(net[engine]['name']) is None:
+            _name_gateways(net)
     vlans = []
     for net in networks:
         if net['vlan_id'] is None:
