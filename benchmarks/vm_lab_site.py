@@ -16,6 +16,7 @@ The files the roles write go to the guests' real /etc (they are throwaway guests
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 
@@ -57,17 +58,21 @@ def main():
     fleet.host_name = lambda number: '%s-g%d' % (LAB, number)  # the recap's first host: vmlf-g1
     vm_lab.Lab(LAB).down()
     lab = vm_lab.Lab(LAB)
+    farms = []
     try:
         lab.up(2)
         path = inventory(lab, workdir)
         for label, collection in (('before', options.before), ('after', REPO)):
             farm = fleet.farm_for(collection)
+            farms.append(farm)
             for run, playbook in RUNS:
                 took, tasks, _out = fleet.playbook(farm, path, ping if playbook is None else
                                                    os.path.join(collection, 'playbooks', playbook), 8)
                 print('%-6s %-11s %5.1f s  %3s tasks per host' % (label, run, took, tasks), flush=True)
     finally:
         vm_lab.Lab(LAB).down()
+        for directory in farms + [workdir]:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == '__main__':
