@@ -108,8 +108,8 @@ def test_route_sources_are_set_and_replaced_only_where_the_link_manages_them():
 
 
 def test_a_shim_of_several_subnets_gives_each_route_the_address_of_its_subnet():
-    shim = ShimSpec(dict(name='s', parent='eth0', addresses=['198.18.71.254', '198.18.72.254', '2001:db8:71::1',
-                                                              '2001:db8:72::1'],
+    addresses = ['198.18.71.254', '198.18.72.254', '2001:db8:71::1', '2001:db8:72::1']
+    shim = ShimSpec(dict(name='s', parent='eth0', addresses=addresses,
                          routes=['198.18.72.0/28', '198.18.71.128/26', '2001:db8:72::/120', '2001:db8:71::/120']))
     assert shim.route_sources() == {'198.18.72.0/28': '198.18.72.254', '198.18.71.128/26': '198.18.71.254',
                                     '2001:db8:72::/120': '2001:db8:72::1', '2001:db8:71::/120': '2001:db8:71::1'}

@@ -171,8 +171,9 @@ def test_listed_subnets_are_matched_to_the_sources_by_value_not_by_position():
          'lease_range': {'start_ip': '198.18.24.129', 'end_ip': '198.18.24.191'}},
         {'subnet': '198.18.23.0/24', 'gateway': '198.18.23.1',
          'lease_range': {'start_ip': '198.18.23.129', 'end_ip': '198.18.23.191'}}]))
-    raw = {'name': 'pods', 'podman': {}, 'subnets': [{'subnet': '198.18.23.0/24', 'shim_address': '198.18.23.254'},
-                                                      {'subnet': '198.18.24.0/24', 'shim_address': '198.18.24.254'}]}
+    subnets = [{'subnet': '198.18.23.0/24', 'shim_address': '198.18.23.254'},
+               {'subnet': '198.18.24.0/24', 'shim_address': '198.18.24.254'}]
+    raw = {'name': 'pods', 'podman': {}, 'subnets': subnets}
     net = normalise_networks([raw], podman_views={'pods': view})['networks'][0]
     assert [(s['subnet'], s['gateway'], s['ip_range'], s['shim_address']) for s in net['subnets']] == [
         ('198.18.23.0/24', '198.18.23.1', '198.18.23.128/26', '198.18.23.254'),
