@@ -1,8 +1,10 @@
 """The VM lab's guest image: a Debian 12 root filesystem built from Debian's packages with mmdebstrap.
 
-The image is built once and cached under CACHE_ROOT/<recipe hash>/; the hash covers this file (the
-recipe: packages, guest configuration, build steps), the UML kernel's version (its modules are copied
-in) and the apt sources, so any change to them builds a new image. The cache directory holds:
+The image is built once and cached under CACHE_ROOT/<recipe hash>/ (CACHE_ROOT/<variant>-<recipe hash>/
+for a variant); the hash covers this file (the recipe: packages, guest configuration, build steps, the
+variants), the variant, the UML kernel's version (its modules are copied in) and the apt sources, so any
+change to them builds a new image. A variant is the base image plus what VARIANTS adds (a Docker host:
+Debian's docker.io, started by systemd). The cache directory holds:
 
     root.img          ext4 image of the root filesystem (guests boot it read-only, through a COW file)
     id_ed25519[.pub]  the lab's SSH key (root's authorized key in the image)
@@ -55,6 +57,22 @@ GUEST_FILES = {
 }
 ENABLE_UNITS = ["systemd-networkd.service", "systemd-network-generator.service", "ssh.service"]
 
+# What each variant adds to the base image: packages, files, units to enable, and the memory a guest needs.
+# docker: Debian's docker.io (dockerd, containerd, runc) started by systemd, as on any Docker host, with
+# busybox-static for a container image made offline. vfs storage (no overlay on the guest's root), and no
+# docker0, iptables or masquerading: the lab's guests route nothing, and UML has no netfilter tables loaded.
+VARIANTS = {
+    "base": {"packages": [], "files": {}, "enable": [], "memory": None},
+    "docker": {
+        "packages": ["docker.io", "busybox-static"],
+        "files": {"etc/docker/daemon.json": json.dumps({
+            "storage-driver": "vfs", "bridge": "none", "iptables": False, "ip6tables": False, "ip-masq": False,
+            "log-driver": "local"}, indent=2) + "\n"},
+        "enable": ["docker.service", "containerd.service"],
+        "memory": "768M",
+    },
+}
+
 
 class ImageError(RuntimeError):
     pass
@@ -90,10 +108,16 @@ def uml_kernel_version():
     return versions[0]
 
 
-def recipe_hash():
+def recipe_hash(variant="base"):
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update(json.dumps([uml_kernel_version(), apt_sources()]).encode())
+    digest.update(json.dumps([uml_kernel_version(), apt_sources()] + ([variant] if variant != "base" else [])).encode())
     return digest.hexdigest()[:16]
+
+
+def check_variant(variant):
+    if variant not in VARIANTS:
+        raise ImageError(f"no image variant {variant!r}: the variants are {', '.join(VARIANTS)}")
+    return variant
 
 
 class Image:
@@ -107,14 +131,15 @@ class Image:
         self.build_info = json.loads((self.directory / "build.json").read_text())
 
 
-def ensure_image(log=print):
-    """The cached image of the current recipe, built first when there is none (under a lock)."""
+def ensure_image(log=print, variant="base"):
+    """The cached image of the current recipe (and `variant`), built first when there is none (under a lock)."""
     CACHE_ROOT.mkdir(parents=True, exist_ok=True)
-    target = CACHE_ROOT / recipe_hash()
+    check_variant(variant)
+    target = CACHE_ROOT / (recipe_hash(variant) if variant == "base" else f"{variant}-{recipe_hash(variant)}")
     with open(CACHE_ROOT / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another lab may be building the same image right now
         if not (target / "build.json").exists():
-            _build(target, log)
+            _build(target, log, variant)
     return Image(target)
 
 
@@ -126,24 +151,26 @@ def _run(*argv, **kwargs):
     return result.stdout
 
 
-def _build(target, log):
+def _build(target, log, variant="base"):
     work = target.with_name(target.name + f".build-{os.getpid()}")
     shutil.rmtree(work, ignore_errors=True)
     rootfs = work / "rootfs"
     work.mkdir()
     try:
         start = time.monotonic()
+        packages = PACKAGES + VARIANTS[variant]["packages"]
         log(f"vm-lab: building the guest image {target.name} (mmdebstrap {SUITE}, about a minute)")
-        _run("mmdebstrap", "--variant=minbase", "--include=" + ",".join(PACKAGES), "--quiet",
+        _run("mmdebstrap", "--variant=minbase", "--include=" + ",".join(packages), "--quiet",
              SUITE, str(rootfs), *apt_sources())
         debootstrap_s = time.monotonic() - start
-        _configure(rootfs, work)
+        _configure(rootfs, work, variant)
         _run("mkfs.ext4", "-q", "-L", "vm-lab-root", "-d", str(rootfs), str(work / "root.img"), IMAGE_SIZE)
         shutil.rmtree(rootfs)
         info = {"recipe": target.name, "built": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "mmdebstrap_seconds": round(debootstrap_s, 1),
                 "build_seconds": round(time.monotonic() - start, 1),
-                "kernel": uml_kernel_version(), "packages": PACKAGES, "sources": apt_sources()}
+                "kernel": uml_kernel_version(), "packages": packages, "sources": apt_sources(), "variant": variant,
+                "memory": VARIANTS[variant]["memory"]}
         (work / "build.json").write_text(json.dumps(info, indent=2) + "\n")
         os.replace(work, target)
         log(f"vm-lab: image built in {info['build_seconds']} s (mmdebstrap {info['mmdebstrap_seconds']} s)")
@@ -151,10 +178,10 @@ def _build(target, log):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _configure(rootfs, work):
+def _configure(rootfs, work, variant="base"):
     kernel = uml_kernel_version()
     shutil.copytree(UML_MODULES / kernel, rootfs / "lib/modules" / kernel, symlinks=True)
-    for relative, content in GUEST_FILES.items():
+    for relative, content in {**GUEST_FILES, **VARIANTS[variant]["files"]}.items():
         path = rootfs / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         if content is None:  # masked unit
@@ -162,7 +189,7 @@ def _configure(rootfs, work):
             path.symlink_to("/dev/null")
         else:
             path.write_text(content)
-    _run("systemctl", f"--root={rootfs}", "enable", *ENABLE_UNITS)
+    _run("systemctl", f"--root={rootfs}", "enable", *ENABLE_UNITS, *VARIANTS[variant]["enable"])
     # The lab's key: root logs in with it (and only with it).
     _run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "underlay-vm-lab", "-f", str(work / "id_ed25519"))
     ssh_dir = rootfs / "root/.ssh"

@@ -36,7 +36,7 @@ import layout  # noqa: E402  (lab/layout.py: the one layout of the built-in lab 
 MGMT_PREFIX = "198.19.254"
 MGMT_GATEWAY = f"{MGMT_PREFIX}.254"
 MAX_GUESTS = 9
-GUEST_MEMORY = os.environ.get("VM_LAB_MEMORY", "384M")
+GUEST_MEMORY = os.environ.get("VM_LAB_MEMORY", "384M")  # an image variant may ask for more (image.VARIANTS)
 SSH_TIMEOUT = float(os.environ.get("VM_LAB_SSH_TIMEOUT", "240"))
 HALT_TIMEOUT = 60
 NAME_PATTERN = re.compile(r"^vml[a-z0-9]{0,7}$")
@@ -89,7 +89,7 @@ class Guest:
     def kernel_command_line(self):
         mac = f"02:00:c6:12:{self.number:02x}"
         return [
-            f"mem={GUEST_MEMORY}", f"umid={self.name}", f"uml_dir={self.lab.directory}",
+            f"mem={self.lab.image.build_info.get('memory') or GUEST_MEMORY}", f"umid={self.name}", f"uml_dir={self.lab.directory}",
             # the guest's own disk layer over the shared, read-only image
             f"ubd0={self.cow},{self.lab.image.root_img}", "root=/dev/ubda", "rw",
             # gro=1: the host hands the tap GSO frames (TCP from the SSH proxy); the guest must take them
@@ -234,7 +234,7 @@ class Lab:
             # the image the guests were booted from (their COW layers sit on it), else the current recipe's
             booted_from = self.state.get("image")
             self._image = image.Image(booted_from) if booted_from and Path(booted_from).is_dir() \
-                else image.ensure_image()
+                else image.ensure_image(variant=self.state.get("variant", "base"))
         return self._image
 
     @property
@@ -252,10 +252,14 @@ class Lab:
         self.state_file.write_text(json.dumps(self.state, indent=2) + "\n")
 
     # -- up ------------------------------------------------------------------------------------
-    def up(self, count=2):
-        """Boots `count` guests (the lab is made first when it is not there) and waits for SSH."""
+    def up(self, count=2, variant="base"):
+        """Boots `count` guests of image `variant` (the lab is made first when it is not there), waits for SSH."""
         if not 1 <= count <= MAX_GUESTS:
             raise LabError(f"guest count {count} is out of range: give 1 to {MAX_GUESTS}")
+        if self.state.get("variant", variant) != variant:
+            raise LabError(f"lab {self.name} is up with the {self.state['variant']} image; "
+                           f"run 'scripts/vm-lab down' first to have {variant}")
+        self.state["variant"] = image.check_variant(variant)
         if self.state.get("guests", count) != count:
             raise LabError(f"lab {self.name} is up with {self.state['guests']} guests; "
                            f"run 'scripts/vm-lab down' first to have {count}")
@@ -401,13 +405,14 @@ class Lab:
 
 
 USAGE = """usage: scripts/vm-lab [--lab NAME] COMMAND
-  up [N]              boot N guests (default 2); returns when SSH answers on all of them
+  up [N] [--image V]  boot N guests (default 2) of image variant V (base, docker); returns when SSH answers
+                      on all of them
   inventory           print the path of the Ansible inventory (ansible-playbook -i PATH ...)
   ssh GUEST CMD...    run CMD on GUEST (name, gN or N) as root
   reboot GUEST        power cycle: halt, boot again from the guest's own disk; returns when SSH answers
   status              one line per guest, its name first
   down                remove the lab: kernels, namespace, links, /tmp/NAME
-  image               build (or find) the cached guest image and print its directory
+  image [V]           build (or find) the cached guest image (variant V, default base) and print its directory
   layout KIND         per guest, as JSON, what a scenario of KIND (macvlan, ipvlan, vlan) puts on it
   instances FILE PLATFORM...  write Molecule's instance config for a scenario whose platforms are the guests
 NAME (default vml, or $VM_LAB_NAME) prefixes every lab object: namespace NAME-sw, /tmp/NAME, guests NAME-gN."""
@@ -423,8 +428,12 @@ def main(argv):
     command, args = argv[0], argv[1:]
     try:
         lab = Lab(name)
+        variant = "base"
+        if command == "up" and "--image" in args[:-1]:
+            at = args.index("--image")
+            variant, args = args[at + 1], args[:at] + args[at + 2:]
         if command == "up" and len(args) <= 1:
-            boot = lab.up(int(args[0]) if args else 2)
+            boot = lab.up(int(args[0]) if args else 2, variant)
             for guest, seconds in boot.items():
                 print(f"vm-lab: {guest} answers SSH after {seconds} s")
             print(f"vm-lab: inventory {lab.inventory_file}")
@@ -449,8 +458,8 @@ def main(argv):
             os.chmod(args[0], 0o600)
         elif command == "layout" and len(args) == 1:
             print(json.dumps(layout.vm_lab_guests(lab.name, args[0], [(g.number, g.name) for g in lab.guests])))
-        elif command == "image" and not args:
-            built = image.ensure_image()
+        elif command == "image" and len(args) <= 1:
+            built = image.ensure_image(variant=args[0] if args else "base")
             print(built.directory)
             print(json.dumps(built.build_info))
         else:
