@@ -138,8 +138,10 @@ options:
             O(networks[].shim_address), and a field both give must agree.
           - Podman has no auxiliary addresses, so O(networks[].shim_address) must lie outside
             O(networks[].ip_range). Podman takes several networks on one parent.
-          - Podman before 4.5 with its netavark backend has no ipvlan networks; such a network is refused
-            before anything changes (Podman's CNI backend has them).
+          - Podman before 4.5 cannot make an ipvlan network on a given parent (netavark has no ipvlan, the CNI
+            backend refuses the parent option); creating one is refused before anything changes, saying why. An
+            ipvlan network made by hand with the CNI backend (on the NIC of the default route) is derived - give
+            O(networks[].parent) and O(networks[].podman.create=false).
         type: dict
         suboptions:
           name:
