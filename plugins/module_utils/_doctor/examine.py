@@ -125,6 +125,10 @@ def _examine_network(net, host):
     for target in net['verify_targets'] + params['targets']:
         if target not in targets:
             targets.append(target)
+    # the host's own addresses say nothing of the switch: its probes leave through its own NIC, and whether one of
+    # them is answered from the host itself is a race (seen in the AWX lab, where every host is a target)
+    own = {str(ipaddress.ip_interface(str(address)).ip) for address in host.held}
+    targets = [target for target in targets if target not in own]
     timeout = params['probe_timeout']
     skipped = None  # why the probes cannot run for this network
     if probes is None:
