@@ -65,6 +65,16 @@ def check_mac(field, value):
     return mac
 
 
+def shared_prefix_length(first, second) -> int:
+    """How many leading bits two addresses of one family share."""
+    return first.max_prefixlen - (int(first) ^ int(second)).bit_length()
+
+
+def covering_network(start, end):
+    """The smallest prefix that holds every address from `start` to `end` (a range as one route)."""
+    return ipaddress.ip_network('%s/%d' % (start, shared_prefix_length(start, end)), strict=False)
+
+
 def parse_interface(field, value):
     """'198.18.0.1/24' -> IPv4Interface; a bare address means a host prefix (/32 or /128)."""
     try:

@@ -18,11 +18,13 @@ import os
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.fields import (
-    check_netns, parse_interface, parse_network)
-from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DEFAULT_MODES, MODES, NETWORK_MODES, OWNER_MARK
+    check_netns, parse_interface, parse_network, shared_prefix_length)
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
+    DEFAULT_MODES, MODES, NETWORK_MODES, OWNER_MARK)
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
-from ansible_collections.underlay.network.plugins.module_utils._links.spec import address_sort_key, build_spec, normalise_routes
+from ansible_collections.underlay.network.plugins.module_utils._links.spec import (
+    address_sort_key, build_spec, normalise_routes)
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import port_siblings
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import Transaction
@@ -112,9 +114,8 @@ class ShimSpec:
             if len(family) < 2:
                 sources[str(network)] = None
                 continue
-            base = int(network.network_address)
             sources[str(network)] = str(max(family, key=lambda ip: (
-                network.max_prefixlen - (int(ip) ^ base).bit_length(), -family.index(ip))))
+                shared_prefix_length(ip, network.network_address), -family.index(ip))))
         return sources
 
     def link_spec(self, snapshot):

@@ -20,6 +20,7 @@ import ipaddress
 import json
 import os
 
+from ansible_collections.underlay.network.plugins.module_utils._common.fields import covering_network
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
     CNI_CHAINED_TYPES, CNI_DEFAULT_MODES, CNI_IPAM_TYPES, NETWORK_DRIVERS)
 from ansible_collections.underlay.network.plugins.module_utils._networks.from_source import SourceView
@@ -173,7 +174,7 @@ class _Reader:
 
     def subnet(self, subnet, start, end, gateway, field) -> dict:
         """One definition subnet: the range as the smallest prefix that holds it, which must leave out the gateway."""
-        block = _covering(start, end)
+        block = covering_network(start, end)
         if gateway not in (None, ''):
             try:
                 gateway_ip = ipaddress.ip_address(str(gateway))
@@ -186,15 +187,6 @@ class _Reader:
                                       start, end, block, gateway, _example(subnet)))
         return {'subnet': str(subnet), 'gateway': str(gateway) if gateway not in (None, '') else None,
                 'ip_range': str(block), 'shim_address': None}
-
-
-def _covering(start, end):
-    """The smallest prefix that holds every address from start to end."""
-    for prefix in range(start.max_prefixlen, -1, -1):
-        block = ipaddress.ip_network('%s/%d' % (start, prefix), strict=False)
-        if end in block:
-            return block
-    raise AssertionError('unreachable: /0 holds every address')
 
 
 def _trimmed(start, end, blocks):

@@ -19,6 +19,7 @@ import json
 import os
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError, ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._common.fields import covering_network
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
     DEFAULT_MODES, ENGINE_LABEL, PODMAN_COMMAND, PODMAN_IPVLAN_SINCE)
 from ansible_collections.underlay.network.plugins.module_utils._networks.from_source import SourceView, engine_name_of
@@ -135,12 +136,7 @@ def _lease_block(lease: dict | None):
     if not lease or not lease.get('start_ip'):
         return None
     start = ipaddress.ip_address(lease['start_ip'])
-    end = ipaddress.ip_address(lease.get('end_ip') or lease['start_ip'])
-    for prefix in range(start.max_prefixlen, -1, -1):
-        block = ipaddress.ip_network('%s/%d' % (start, prefix), strict=False)
-        if end in block:
-            return str(block)
-    return None
+    return str(covering_network(start, ipaddress.ip_address(lease.get('end_ip') or lease['start_ip'])))
 
 
 def network_view(raw: dict) -> dict:
