@@ -57,6 +57,21 @@ GUEST_FILES = {
 }
 ENABLE_UNITS = ["systemd-networkd.service", "systemd-network-generator.service", "ssh.service"]
 
+# The nm variant's management profile: the guest's address from ip=ADDRESS:... of the kernel command line, in
+# the keyfile NetworkManager reads when it starts (root's, 0600, or NetworkManager refuses it).
+NM_MGMT_PROFILE = r"""#!/bin/sh
+set -eu
+address=
+for word in $(cat /proc/cmdline); do
+  case $word in ip=*) address=${word#ip=}; address=${address%%:*} ;; esac
+done
+[ -n "$address" ] || exit 0
+umask 077
+file=/etc/NetworkManager/system-connections/mgmt0.nmconnection
+printf '[connection]\nid=mgmt0\nuuid=2f4b8e1c-6a1d-4c55-8d0e-3c2b9a7f6e10\ntype=ethernet\ninterface-name=mgmt0\n\n[ethernet]\n\n[ipv4]\nmethod=manual\naddress1=%s/24\n\n[ipv6]\nmethod=disabled\n' "$address" > "$file.new"
+mv "$file.new" "$file"
+"""
+
 # What each variant adds to the base image: packages, files, units to enable, and the memory a guest needs.
 # docker: Debian's docker.io (dockerd, containerd, runc) started by systemd, as on any Docker host, with
 # busybox-static for a container image made offline. vfs storage (no overlay on the guest's root), and no
@@ -70,6 +85,29 @@ VARIANTS = {
             "log-driver": "local"}, indent=2) + "\n"},
         "enable": ["docker.service", "containerd.service"],
         "memory": "768M",
+    },
+    # nm: a NetworkManager host, as the RHEL family and desktops are: Debian's network-manager (1.42) owns
+    # mgmt0 and eth0 through keyfile profiles, as an installer leaves them, and systemd-networkd is off (udev
+    # still names the NICs from the .link files). The management profile carries each guest's own address:
+    # a unit before NetworkManager writes it from the kernel command line's ip=.
+    "nm": {
+        "packages": ["network-manager"],
+        "files": {
+            "etc/NetworkManager/system-connections/eth0.nmconnection": (
+                "[connection]\nid=eth0\nuuid=5d0a1a57-3b5e-4a4c-9a1e-0e7e0c0ff1e0\ntype=ethernet\n"
+                "interface-name=eth0\nautoconnect=true\n\n[ethernet]\n\n"
+                "[ipv4]\nmethod=disabled\n\n[ipv6]\naddr-gen-mode=eui64\nmethod=link-local\n", 0o600),
+            "usr/local/sbin/vm-lab-mgmt-profile": (NM_MGMT_PROFILE, 0o755),
+            "etc/systemd/system/vm-lab-mgmt-profile.service": (
+                "[Unit]\nDescription=VM lab: mgmt0's NetworkManager profile from the kernel command line\n"
+                "Before=NetworkManager.service\n\n[Service]\nType=oneshot\n"
+                "ExecStart=/usr/local/sbin/vm-lab-mgmt-profile\n\n[Install]\nWantedBy=NetworkManager.service\n",
+                0o644),
+        },
+        "enable": ["NetworkManager.service", "vm-lab-mgmt-profile.service"],
+        "disable": ["systemd-networkd.service", "systemd-networkd.socket", "systemd-network-generator.service",
+                    "systemd-networkd-wait-online.service"],
+        "memory": None,
     },
 }
 
@@ -187,9 +225,13 @@ def _configure(rootfs, work, variant="base"):
         if content is None:  # masked unit
             path.unlink(missing_ok=True)
             path.symlink_to("/dev/null")
-        else:
-            path.write_text(content)
+            continue
+        content, mode = content if isinstance(content, tuple) else (content, 0o644)  # (text, mode) where it matters
+        path.write_text(content)
+        os.chmod(path, mode)
     _run("systemctl", f"--root={rootfs}", "enable", *ENABLE_UNITS, *VARIANTS[variant]["enable"])
+    if VARIANTS[variant].get("disable"):
+        _run("systemctl", f"--root={rootfs}", "disable", *VARIANTS[variant]["disable"])
     # The lab's key: root logs in with it (and only with it).
     _run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "underlay-vm-lab", "-f", str(work / "id_ed25519"))
     ssh_dir = rootfs / "root/.ssh"

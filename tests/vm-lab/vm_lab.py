@@ -86,18 +86,28 @@ class Guest:
         return bool(re.search(rb"(^|[\0 ])umid=" + re.escape(self.name.encode()) + rb"([\0 ]|$)", cmdline)) and \
             not _gone(pid)
 
+    @property
+    def variant(self):
+        """The image variant this guest boots (base, docker, nm)."""
+        return self.lab.variants[self.number - 1]
+
+    @property
+    def image(self):
+        return self.lab.image_of(self.variant)
+
     def kernel_command_line(self):
         mac = f"02:00:c6:12:{self.number:02x}"
         return [
-            f"mem={self.lab.image.build_info.get('memory') or GUEST_MEMORY}", f"umid={self.name}", f"uml_dir={self.lab.directory}",
+            f"mem={self.image.build_info.get('memory') or GUEST_MEMORY}", f"umid={self.name}", f"uml_dir={self.lab.directory}",
             # the guest's own disk layer over the shared, read-only image
-            f"ubd0={self.cow},{self.lab.image.root_img}", "root=/dev/ubda", "rw",
+            f"ubd0={self.cow},{self.image.root_img}", "root=/dev/ubda", "rw",
             # gro=1: the host hands the tap GSO frames (TCP from the SSH proxy); the guest must take them
             f"vec0:transport=tap,ifname={self.data_wire},mac={mac}:01,gro=1",
             f"vec1:transport=tap,ifname={self.mgmt_wire},mac={mac}:fe,gro=1",
             "con=null", "con0=null,fd:1",  # the console goes to the log file
             f"systemd.hostname={self.name}",
-            f"ip={self.address}:::255.255.255.0::mgmt0:off",  # systemd-network-generator -> networkd
+            # systemd-network-generator -> networkd; on an nm guest, a unit -> mgmt0's NetworkManager profile
+            f"ip={self.address}:::255.255.255.0::mgmt0:off",
             "systemd.show_status=0", "quiet",
         ]
 
@@ -219,7 +229,7 @@ class Lab:
         self.known_hosts = self.directory / "known_hosts"
         self.inventory_file = self.directory / "inventory.yml"
         self.state = json.loads(self.state_file.read_text()) if self.state_file.exists() else {}
-        self._image = None
+        self._images = {}
         self._preload = None
 
     @property
@@ -229,13 +239,22 @@ class Lab:
         return self._preload
 
     @property
-    def image(self):
-        if self._image is None:
+    def variants(self):
+        """Each guest's image variant, in guest order."""
+        return self.state.get("variants") or ["base"] * self.state.get("guests", 0)
+
+    def image_of(self, variant):
+        if variant not in self._images:
             # the image the guests were booted from (their COW layers sit on it), else the current recipe's
-            booted_from = self.state.get("image")
-            self._image = image.Image(booted_from) if booted_from and Path(booted_from).is_dir() \
-                else image.ensure_image(variant=self.state.get("variant", "base"))
-        return self._image
+            booted_from = self.state.get("images", {}).get(variant)
+            self._images[variant] = image.Image(booted_from) if booted_from and Path(booted_from).is_dir() \
+                else image.ensure_image(variant=variant)
+        return self._images[variant]
+
+    @property
+    def image(self):
+        """The first guest's image (a lab of one variant: every guest's)."""
+        return self.image_of(self.variants[0] if self.variants else "base")
 
     @property
     def guests(self):
@@ -253,19 +272,24 @@ class Lab:
 
     # -- up ------------------------------------------------------------------------------------
     def up(self, count=2, variant="base"):
-        """Boots `count` guests of image `variant` (the lab is made first when it is not there), waits for SSH."""
+        """Boots `count` guests (the lab is made first when it is not there), waits for SSH. `variant`: the image
+        variant of every guest, or a list of one per guest (a mixed lab: a NetworkManager guest beside others)."""
         if not 1 <= count <= MAX_GUESTS:
             raise LabError(f"guest count {count} is out of range: give 1 to {MAX_GUESTS}")
-        if self.state.get("variant", variant) != variant:
-            raise LabError(f"lab {self.name} is up with the {self.state['variant']} image; "
-                           f"run 'scripts/vm-lab down' first to have {variant}")
-        self.state["variant"] = image.check_variant(variant)
-        if self.state.get("guests", count) != count:
-            raise LabError(f"lab {self.name} is up with {self.state['guests']} guests; "
-                           f"run 'scripts/vm-lab down' first to have {count}")
+        variants = [variant] * count if isinstance(variant, str) else list(variant)
+        if len(variants) != count:
+            raise LabError(f"{len(variants)} image variants ({','.join(variants)}) for {count} guests: give one, "
+                           "or one per guest")
+        for name in variants:
+            image.check_variant(name)
+        if self.state.get("guests", count) != count or self.state.get("variants", variants) != variants:
+            raise LabError(f"lab {self.name} is up with {self.state['guests']} guests "
+                           f"({','.join(self.variants)}); run 'scripts/vm-lab down' first to have "
+                           f"{count} ({','.join(variants)})")
         self.directory.mkdir(mode=0o700, exist_ok=True)
         build_start = time.monotonic()
-        self.state.update(image=str(self.image.directory), guests=count)
+        self.state.update(variants=variants, guests=count,
+                          images={name: str(self.image_of(name).directory) for name in sorted(set(variants))})
         self.state.setdefault("timings", {})["image_seconds"] = round(time.monotonic() - build_start, 1)
         self.save()
         self._write_ssh_files()
@@ -311,17 +335,20 @@ class Lab:
 
     def _write_ssh_files(self):
         (self.directory / "cp").mkdir(mode=0o700, exist_ok=True)
-        host_key = self.image.host_key.read_text().split()[:2]
-        self.known_hosts.write_text(f"{self.name}-guest {' '.join(host_key)}\n")
-        lines = [
-            "# The VM lab's guests (scripts/vm-lab): ssh -F this-file GUEST",
+        # every guest of one image has that image's host key and takes that image's lab key
+        self.known_hosts.write_text("".join(
+            f"{self.name}-{name} {' '.join(self.image_of(name).host_key.read_text().split()[:2])}\n"
+            for name in sorted(set(self.variants))))
+        lines = ["# The VM lab's guests (scripts/vm-lab): ssh -F this-file GUEST"]
+        for guest in self.guests:
+            lines += [f"Host {guest.name}", f"  HostName {guest.address}", f"  IdentityFile {guest.image.key}",
+                      f"  HostKeyAlias {self.name}-{guest.variant}"]
+        lines += [
             "Host *",
             "  User root",
-            f"  IdentityFile {self.image.key}",
             "  IdentitiesOnly yes",
             f"  UserKnownHostsFile {self.known_hosts}",
             "  StrictHostKeyChecking yes",
-            f"  HostKeyAlias {self.name}-guest",  # every guest has the image's host key
             f"  ProxyCommand ip netns exec {self.switch} socat STDIO TCP:%h:%p,connect-timeout=5",
             "  ControlMaster auto",
             "  ControlPersist 120s",
@@ -331,19 +358,22 @@ class Lab:
             "  ServerAliveInterval 10",
             "  ServerAliveCountMax 3",
         ]
-        for guest in self.guests:
-            lines += [f"Host {guest.name}", f"  HostName {guest.address}"]
         self.ssh_config.write_text("\n".join(lines) + "\n")
 
     def _write_inventory(self):
-        hosts = "".join(f"        {g.name}:\n          ansible_host: {g.address}\n" for g in self.guests)
+        # each guest's image variant is a host variable (vm_lab_image) and a group (vm_lab_<variant>)
+        hosts = "".join(f"        {g.name}:\n          ansible_host: {g.address}\n"
+                        f"          ansible_ssh_private_key_file: {g.image.key}\n"
+                        f"          vm_lab_image: {g.variant}\n" for g in self.guests)
+        groups = "".join(f"    vm_lab_{name}:\n      hosts:\n" +
+                         "".join(f"        {g.name}:\n" for g in self.guests if g.variant == name)
+                         for name in sorted(set(self.variants)))
         self.inventory_file.write_text(
             "# The VM lab's guests, written by scripts/vm-lab up: ansible-playbook -i this-file PLAYBOOK\n"
-            "all:\n  children:\n    vm_lab:\n      hosts:\n" + hosts +
+            "all:\n  children:\n" + groups + "    vm_lab:\n      hosts:\n" + hosts +
             "      vars:\n"
             "        ansible_connection: ssh\n"
             "        ansible_user: root\n"
-            f"        ansible_ssh_private_key_file: {self.image.key}\n"
             f"        ansible_ssh_common_args: -F {self.ssh_config}\n"
             f"        ansible_control_path_dir: {self.directory}/cp\n"
             "        ansible_ssh_pipelining: true\n"
@@ -357,7 +387,7 @@ class Lab:
             raise LabError(f"the platforms of this scenario must be named {', '.join(names) or '(no guests)'} "
                            f"(the lab {self.name}'s guests, in order), not {', '.join(platforms)}")
         return [{"instance": guest.name, "address": guest.address, "port": 22, "user": "root",
-                 "identity_file": str(self.image.key)} for guest in self.guests]
+                 "identity_file": str(guest.image.key)} for guest in self.guests]
 
     def reboot(self, name):
         """A power cycle: the guest halts, its kernel exits, a new kernel boots from its disk layer."""
@@ -405,8 +435,8 @@ class Lab:
 
 
 USAGE = """usage: scripts/vm-lab [--lab NAME] COMMAND
-  up [N] [--image V]  boot N guests (default 2) of image variant V (base, docker); returns when SSH answers
-                      on all of them
+  up [N] [--image V]  boot N guests (default 2) of image variant V (base, docker, nm), or V1,V2,... one per
+                      guest (a mixed lab); returns when SSH answers on all of them
   inventory           print the path of the Ansible inventory (ansible-playbook -i PATH ...)
   ssh GUEST CMD...    run CMD on GUEST (name, gN or N) as root
   reboot GUEST        power cycle: halt, boot again from the guest's own disk; returns when SSH answers
@@ -433,7 +463,9 @@ def main(argv):
             at = args.index("--image")
             variant, args = args[at + 1], args[:at] + args[at + 2:]
         if command == "up" and len(args) <= 1:
-            boot = lab.up(int(args[0]) if args else 2, variant)
+            variants = variant.split(",")
+            boot = lab.up(int(args[0]) if args else len(variants) if len(variants) > 1 else 2,
+                          variants[0] if len(variants) == 1 else variants)
             for guest, seconds in boot.items():
                 print(f"vm-lab: {guest} answers SSH after {seconds} s")
             print(f"vm-lab: inventory {lab.inventory_file}")
