@@ -341,7 +341,8 @@ class Lab:
             for name in sorted(set(self.variants))))
         lines = ["# The VM lab's guests (scripts/vm-lab): ssh -F this-file GUEST"]
         for guest in self.guests:
-            lines += [f"Host {guest.name}", f"  HostName {guest.address}", f"  IdentityFile {guest.image.key}",
+            # by name (ssh, scripts/vm-lab) and by address (Ansible connects to the inventory's ansible_host)
+            lines += [f"Host {guest.name} {guest.address}", f"  HostName {guest.address}", f"  IdentityFile {guest.image.key}",
                       f"  HostKeyAlias {self.name}-{guest.variant}"]
         lines += [
             "Host *",
