@@ -24,15 +24,30 @@ from ansible_collections.underlay.network.plugins.module_utils._site.plan import
 from ansible_collections.underlay.network.plugins.module_utils._site.roles import ROLES, module_args
 
 COLLECTION = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# libyaml's loader where PyYAML has it: the pure-Python one took about 12 ms a host for the three specs
+_LOADER = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
 _SPECS = {}
 
 
 def role_options(role):
-    """The options of the role's main entry point, from its meta/argument_specs.yml (read once)."""
+    """The options of the role's main entry point, from its meta/argument_specs.yml (read once a process)."""
     if role not in _SPECS:
         with open(os.path.join(COLLECTION, 'roles', role, 'meta', 'argument_specs.yml'), encoding='utf-8') as handle:
-            _SPECS[role] = yaml.safe_load(handle)['argument_specs']['main']['options']
+            _SPECS[role] = yaml.load(handle, Loader=_LOADER)['argument_specs']['main']['options']
     return _SPECS[role]
+
+
+def _read_specs():
+    """The roles' specs, read when this action is imported: the strategy imports it in the controller's main
+    process and each task's worker is a fork of that, so they are read once a run instead of once a host and task."""
+    for role in ROLES:
+        try:
+            role_options(role)
+        except (OSError, yaml.YAMLError, KeyError, TypeError):  # a task that uses it reads it again and says why
+            _SPECS.pop(role, None)
+
+
+_read_specs()
 
 
 class ActionModule(ActionBase):

@@ -11,7 +11,6 @@ need neither the Docker SDK for Python nor requests (docs/docker.md says why).
 
 from __future__ import annotations
 
-import http.client as http_client
 import ipaddress
 import json
 import socket
@@ -42,16 +41,20 @@ class DockerError(UnderlayError):
         self.code = code
 
 
-class _UnixHTTPConnection(http_client.HTTPConnection):
-    def __init__(self, path, timeout):
-        http_client.HTTPConnection.__init__(self, 'localhost', timeout=timeout)
-        self._path = path
+def _unix_connection(path: str, timeout: float):
+    """(an HTTP connection to the unix socket `path`, the exception class of its HTTP errors). http.client is
+    imported here, when a definition asks Docker, not with this module: with the ssl and email modules it pulls
+    in, it was about 8 ms of every host call's imports, on hosts that have no Docker network too."""
+    import http.client  # pylint: disable=import-outside-toplevel
 
-    def connect(self):
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        sock.connect(self._path)
-        self.sock = sock
+    class UnixHTTPConnection(http.client.HTTPConnection):
+        def connect(self):
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(self.timeout)
+            sock.connect(path)
+            self.sock = sock
+
+    return UnixHTTPConnection('localhost', timeout=timeout), http.client.HTTPException
 
 
 def socket_path(docker_host: str | None) -> str:
@@ -75,14 +78,14 @@ class DockerClient:
 
     def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, object]:
         """(HTTP status, decoded JSON or None); DockerError when the engine cannot be reached."""
-        conn = _UnixHTTPConnection(self.path, self.timeout)
+        conn, http_error = _unix_connection(self.path, self.timeout)
         try:
             payload = json.dumps(body) if body is not None else None
             headers = {'Content-Type': 'application/json'} if payload is not None else {}
             conn.request(method, path, payload, headers)
             response = conn.getresponse()
             data = response.read()
-        except (OSError, http_client.HTTPException) as exc:
+        except (OSError, http_error) as exc:
             raise DockerError("cannot talk to the Docker engine at unix://%s (%s); is dockerd running, and is this "
                               "its socket (docker_host)?" % (self.path, exc), field='docker_host', value=self.path)
         finally:
