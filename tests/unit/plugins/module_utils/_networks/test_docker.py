@@ -6,7 +6,10 @@
 
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -197,3 +200,12 @@ def test_a_network_made_without_a_mode_has_the_drivers_default(engine):
     with pytest.raises(ValidationError) as exc:
         reconcile_network(engine.client, params(mode='vepa'))
     assert 'mode is bridge, the task wants vepa' in exc.value.message
+
+
+def test_http_client_is_imported_only_when_docker_is_asked():
+    """Every host call imports this module; http.client (with ssl and email) only a call that talks to Docker."""
+    code = ('import sys; from ansible_collections.underlay.network.plugins.module_utils._networks import docker; '
+            'print("http.client" in sys.modules)')
+    run = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert run.stdout.strip() == 'False', run.stdout + run.stderr
