@@ -110,12 +110,19 @@ options:
         drop-in beside the C(.network) networkd configures it with (a netplan-generated file is not rewritten),
         or a C(.network) of its own when the parent has none. For hosts where networkd owns every link; the host's
         own namespace only.
+      - V(networkmanager) writes NetworkManager keyfile profiles under C(/etc/NetworkManager/system-connections/)
+        (root's, 0600, marked in their C([user]) setting) - a C(vlan) profile per VLAN sub-interface and a C(macvlan)
+        profile per macvlan shim with its addresses and routes, never the default route - loads them with
+        C(nmcli connection load) and activates them (never a restart of NetworkManager), so the links are
+        NetworkManager's from then on and C(nmcli) shows them. NetworkManager before 1.52 has no ipvlan profiles -
+        an ipvlan network, and the VLAN it sits on, is kept by the V(engine) backend on the same host, and the
+        result's C(persist.kept_by) says which network went where. The host's own namespace only.
       - V(none) persists nothing and removes what an earlier run persisted. O(state=absent) removes the persisted
         state whatever this says.
       - Files are written after the runtime change succeeded, under the same lock; check mode plans them and diff
         mode shows them.
     type: str
-    choices: [engine, networkd, none]
+    choices: [engine, networkd, networkmanager, none]
     default: none
   persist_root:
     description:
@@ -237,11 +244,14 @@ field:
   returned: failure
   type: str
 persist:
-  description: The persistence backend of this run and the files it changed (or would change, in check mode).
+  description:
+    - The persistence backend of this run and the files it changed (or would change, in check mode).
+    - C(kept_by) names, per network, the backend that keeps it (with V(networkmanager), V(engine) for the networks
+      NetworkManager has no profile type for).
   returned: always
   type: dict
   sample: {backend: engine, state_file: /etc/underlay.network/host-networks.json,
-           changed_files: [etc/underlay.network/host-networks.json]}
+           changed_files: [etc/underlay.network/host-networks.json], kept_by: {app: engine}}
 '''
 
 from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module

@@ -183,12 +183,18 @@ class Guest:
             asked = subprocess.run(self.ssh_argv("systemctl", "poweroff", "--no-block", shared=False),
                                    capture_output=True, text=True, timeout=60, check=False)
             self.forget_connection()
-            if asked.returncode != 0 or not _wait_gone(self.pid, HALT_TIMEOUT):
+            # ssh may say nothing back (255): a network stack that takes the management NIC down as the halt
+            # begins (NetworkManager does) cuts the connection before the answer; the kernel exiting is the answer
+            if not _wait_gone(self.pid, HALT_TIMEOUT if asked.returncode in (0, 255) else 5):
                 print(f"vm-lab: {self.name} did not halt within {HALT_TIMEOUT} s ({asked.stderr.strip()}); "
                       "syncing its disk and halting it from its management console", file=sys.stderr)
                 console = self.lab.directory / self.name / "mconsole"
                 for command in ("sysrq s", "sysrq u", "halt"):
-                    subprocess.run(["uml_mconsole", str(console), *command.split()], capture_output=True, timeout=30, check=False)
+                    try:
+                        subprocess.run(["uml_mconsole", str(console), *command.split()], capture_output=True,
+                                       timeout=30, check=False)
+                    except subprocess.TimeoutExpired:  # the kernel exited meanwhile
+                        break
                 if not _wait_gone(self.pid, 20):
                     self.kill()
         self.forget_connection()

@@ -59,6 +59,12 @@ CNI_DEFAULT_MODES = {'macvlan': 'bridge', 'ipvlan': 'l2'}
 CNI_IPAM_TYPES = ('host-local', 'static', 'whereabouts')
 CNI_CHAINED_TYPES = ('tuning', 'portmap', 'bandwidth', 'firewall', 'sbr')
 
+# NetworkManager's own numbers for the same modes (enum NMSettingMacvlanMode, NMSettingIpvlanMode: not the
+# kernel's), and the release that gained ipvlan profiles
+NM_MACVLAN_MODES = {'vepa': 1, 'bridge': 2, 'private': 3, 'passthru': 4, 'source': 5}
+NM_IPVLAN_MODES = {'l2': 1, 'l3': 2, 'l3s': 3}
+NM_IPVLAN_SINCE = (1, 52)
+
 # ---------------------------------------------------------------- where things live on a host
 
 NETNS_RUN_DIR = '/var/run/netns'  # named network namespaces, as iproute2 keeps them (`ip netns`)
@@ -68,8 +74,10 @@ PODMAN_COMMAND = 'podman'  # found on PATH; with podman_host it talks to that se
 # ---------------------------------------------------------------- ownership
 
 # Ownership lives on the objects: IFLA_IFALIAS of the links we create, a label on Docker and Podman
-# networks, and (in _kernel.netlink) protocol 209 on our routes.
+# networks, a [user] key in NetworkManager profiles, and (in _kernel.netlink) protocol 209 on our routes.
 OWNER_MARK = 'underlay.network'
+# the key of the mark in a NetworkManager profile's [user] setting (user data keys need a dot)
+NM_PROFILE_MARK = 'underlay.network.owner'
 ENGINE_LABEL = 'underlay.network.managed'
 
 

@@ -26,7 +26,7 @@ from ansible_collections.underlay.network.plugins.module_utils._common.vocabular
 from ansible_collections.underlay.network.plugins.module_utils._host import gate
 from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
 from ansible_collections.underlay.network.plugins.module_utils._host.shim import ShimSpec
-from ansible_collections.underlay.network.plugins.module_utils._kernel import sysctl
+from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink, sysctl
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
 from ansible_collections.underlay.network.plugins.module_utils._links.spec import LinkSpec, build_spec
 from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import (
@@ -64,10 +64,13 @@ class HostNetworks:
         # a boot replay also answers for the addresses the parent had at the last run: the network stack may
         # not have put them back yet when the replay runs (the next Ansible run drops those it no longer has)
         remembered = params.get('proxy_ndp_at_last_run') or {}
+        # the shims NetworkManager keeps through profiles of ours (_persist.networkmanager reads their mark)
+        kept = set(params.get('kept_by_network_manager') or ())
         self.shims = [ShimSpec(dict(shim_args(net), netns=self.netns, state=self.state,
                                     allow_overlap=params.get('allow_overlap'),
                                     controller_address=params.get('controller_address'),
-                                    remembered_proxies=remembered.get(net['shim_name'], ())))
+                                    remembered_proxies=remembered.get(net['shim_name'], ()),
+                                    kept_by_network_manager=net['shim_name'] in kept))
                       for net in self.derived['networks']]
         self.changes = []  # every step of the run, as result dicts, in order
         self.created, self.modified, self.removed, self.left = [], [], [], []
@@ -206,6 +209,11 @@ class HostNetworks:
                           parent_netns=self.netns)
             spec = build_spec('vlan', params, KINDS['vlan'].normalise(params))
             spec.alias = None if exists else OWNER_MARK
+            parent = snapshot.links.get(vlan['parent'])
+            if parent is not None and not parent['flags'] & netlink.IFF_UP:
+                # a VLAN cannot be up on a parent that is down (ENETDOWN): a boot replay that runs as the NIC appears
+                # makes it down, and the kernel brings it up with its parent
+                spec.admin_state = None
             specs.append(spec)
         return specs
 

@@ -24,7 +24,7 @@ from ansible_collections.underlay.network.plugins.module_utils._common.vocabular
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
 from ansible_collections.underlay.network.plugins.module_utils._links.spec import (
-    address_sort_key, build_spec, normalise_routes)
+    ROUTES_OURS, ROUTES_OURS_OR_NETWORK_MANAGERS, address_sort_key, build_spec, normalise_routes)
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import port_siblings
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import Transaction
@@ -103,6 +103,8 @@ class ShimSpec:
             raise ValidationError("metric %d is negative; give 0 or more" % self.metric, 'metric', self.metric)
         self.controllers = controller_addresses(params.get('controller_address'))
         self.remembered_proxies = tuple(params.get('remembered_proxies') or ())
+        # NetworkManager keeps this shim through a profile of ours: the routes it set (its protocol) are ours too
+        self.kept_by_network_manager = bool(params.get('kept_by_network_manager'))
 
     def route_sources(self) -> dict[str, str | None]:
         """Each route's source: with several addresses of a family (a network of several subnets), the one that
@@ -128,6 +130,7 @@ class ShimSpec:
         spec = build_spec(self.kind, params, KINDS[self.kind].normalise(params))
         spec.routes = normalise_routes([str(network) for network in self.routes], self.metric)
         spec.route_sources = self.route_sources()
+        spec.route_protocols = ROUTES_OURS_OR_NETWORK_MANAGERS if self.kept_by_network_manager else ROUTES_OURS
         spec.alias = OWNER_MARK
         spec.nodad = True  # the host address is usable when the task returns
         if any(address.version == 6 for address in self.addresses) and spec.options['mode'] in ANSWERS_FOR_HOST:

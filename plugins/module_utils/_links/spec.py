@@ -17,9 +17,12 @@ from typing import Iterable
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.fields import (
     check_ifname, check_mac, check_mtu, check_netns, parse_interface, parse_network)
+from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import RTPROT_STATIC, RTPROT_UNDERLAY
 
 
 IPV6_DEFAULT_METRIC = 1024  # what IPv6 stores for a route metric of 0 (IP6_RT_PRIO_USER)
+ROUTES_OURS = (RTPROT_UNDERLAY,)
+ROUTES_OURS_OR_NETWORK_MANAGERS = (RTPROT_UNDERLAY, RTPROT_STATIC)
 
 
 # The options every link module shares (documented once in doc_fragments/link.py).
@@ -43,7 +46,7 @@ class LinkSpec:
 
     __slots__ = ('kind', 'name', 'netns', 'parent', 'parent_netns', 'state', 'admin_state',
                  'mtu', 'macaddress', 'addresses', 'options', 'recreate', 'change_siblings',
-                 'alias', 'routes', 'route_sources', 'nodad', 'ipv6_conf', 'proxies')
+                 'alias', 'routes', 'route_sources', 'route_protocols', 'nodad', 'ipv6_conf', 'proxies')
 
     def __init__(self, kind: str, name: str | None, parent: str | None, netns: str | None = None,
                  parent_netns: str | None = None, state: str = 'present', admin_state: str = 'up',
@@ -51,7 +54,7 @@ class LinkSpec:
                  options: dict | None = None, recreate: bool = False, change_siblings: bool = False,
                  alias: str | None = None, routes: dict[str, int] | None = None, nodad: bool = False,
                  ipv6_conf: dict[str, int] | None = None, proxies: tuple[str, ...] | None = None,
-                 route_sources: dict[str, str | None] | None = None):
+                 route_sources: dict[str, str | None] | None = None, route_protocols: tuple[int, ...] = ROUTES_OURS):
         self.kind = kind
         self.name = name
         self.parent = parent
@@ -71,6 +74,9 @@ class LinkSpec:
         # {destination: source address or None}: the source the kernel gives traffic on each route (RTA_PREFSRC);
         # None: unmanaged. A link with addresses in several subnets needs it, or replies come back to the wrong one
         self.route_sources = route_sources
+        # the rtm_protocol values that make a route through the link ours: 209, and on a link whose NetworkManager
+        # profile is ours also NetworkManager's (it sets the routes of the profile with its own protocol)
+        self.route_protocols = route_protocols
         self.nodad = nodad  # IPv6 addresses usable at once (no duplicate address detection)
         # {name: value} of net.ipv6.conf.<link>.* settings the link must have (proxy_ndp, forwarding); None: unmanaged
         self.ipv6_conf = ipv6_conf

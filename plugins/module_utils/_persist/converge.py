@@ -14,6 +14,10 @@ Backends:
             their addresses and routes, .link for the ownership mark, and on the parent a drop-in on
             the .network networkd uses for it (a netplan-generated file stays as it is), or a .network
             of ours when it has none.
+  networkmanager  NetworkManager keyfile profiles (_persist.networkmanager): a vlan profile per VLAN, a
+            macvlan profile per macvlan shim, loaded with nmcli and activated (NetworkManager takes the
+            links over and keeps them); what NetworkManager cannot keep (ipvlan before 1.52) goes to the
+            engine backend on the same host, and the result says which network went where.
   none      nothing persistent; what an earlier run persisted is removed.
 
 Everything here is a planned list of file changes (write, remove, link) with a diff, applied after
@@ -28,19 +32,23 @@ import json
 import os
 import sys
 
+from ansible_collections.underlay.network.plugins.module_utils._common.change import step
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DOCKER_HOST
 from ansible_collections.underlay.network.plugins.module_utils._host.converge import HostNetworks
 from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
 from ansible_collections.underlay.network.plugins.module_utils._persist.engine import engine_files
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
-    NETWORKD_DIR, STATE_DIR, UNIT_DIR, File, PersistError, apply_files, changes_and_diff, leftovers, plan_files)
+    NETWORKD_DIR, NM_DIR, STATE_DIR, UNIT_DIR, File, PersistError, apply_files, changes_and_diff, leftovers, plan_files)
 from ansible_collections.underlay.network.plugins.module_utils._persist.networkd import networkd_cleanup, networkd_files
+from ansible_collections.underlay.network.plugins.module_utils._persist.networkmanager import (
+    PROFILE_SUFFIX, NetworkManagerCli, kept_links, networkmanager_cleanup, networkmanager_files, profile_link,
+    read_profile, split)
 from ansible_collections.underlay.network.plugins.module_utils._persist.state import (
     read_state, resolved, state_document, state_file, stored_states)
 
 
-BACKENDS = ('engine', 'networkd', 'none')
+BACKENDS = ('engine', 'networkd', 'networkmanager', 'none')
 
 # host_networks' options (the module's argument spec, and the host_reachability part of underlay_host)
 HOST_NETWORKS_OPTIONS = dict(
@@ -64,18 +72,31 @@ HOST_NETWORKS_OPTIONS = dict(
 class Persistence:
     """The files of one host_networks run: backend, namespace, root (a directory standing in for /)."""
 
-    def __init__(self, backend, netns, root='/', state='present', python=None):
+    def __init__(self, backend, netns, root='/', state='present', python=None, nm_version=None):
         if backend not in BACKENDS:
-            raise ValidationError("persist: '%s' is not a backend; use engine, networkd or none" % backend,
-                                  'persist', backend)
-        if backend == 'networkd' and netns:
-            raise ValidationError("persist: networkd configures the host's own namespace only, not namespace '%s'; "
-                                  "use persist: engine (its boot replay enters the namespace)" % netns,
+            raise ValidationError("persist: '%s' is not a backend; use engine, networkd, networkmanager or none"
+                                  % backend, 'persist', backend)
+        if backend in ('networkd', 'networkmanager') and netns:
+            raise ValidationError("persist: %s configures the host's own namespace only, not namespace '%s'; "
+                                  "use persist: engine (its boot replay enters the namespace)" % (backend, netns),
                                   'persist', backend)
         self.backend = backend if state == 'present' else 'none'
         self.netns = netns
         self.root = root or '/'
         self.python = python or sys.executable or '/usr/bin/python3'
+        self.nm_version = nm_version  # NetworkManager's (major, minor); None: not asked (a persist_root), 1.42's rules
+        self.kept_by = {}  # network name -> the backend that keeps it
+
+    def _split(self, host):
+        """(what NetworkManager keeps, the names of the networks the engine's state keeps: None for all)."""
+        derived = resolved(host.derived, self.netns)
+        if self.backend != 'networkmanager':
+            self.kept_by = {net['name']: self.backend for net in derived['networks']}
+            return None, None
+        kept, engine_names = split(derived, self.nm_version)
+        self.kept_by = {net['name']: 'engine' if net['name'] in engine_names else 'networkmanager'
+                        for net in derived['networks']}
+        return kept, engine_names
 
     def desired(self, host):
         mine = state_file(self.netns)
@@ -90,9 +111,10 @@ class Persistence:
                 docs_after[doc.get('netns')] = doc
         # first what a run killed while writing left behind (engine_files sweeps the engine's own tree)
         files = leftovers(self.root, [STATE_DIR, UNIT_DIR, os.path.join(UNIT_DIR, '*.wants'), NETWORKD_DIR,
-                                      os.path.join(NETWORKD_DIR, '*.d'), 'etc/sysctl.d'])
-        if self.backend == 'engine':
-            doc = state_document(host)
+                                      os.path.join(NETWORKD_DIR, '*.d'), 'etc/sysctl.d', NM_DIR])
+        kept, engine_names = self._split(host)
+        if self.backend == 'engine' or engine_names:
+            doc = state_document(host, engine_names)
             docs_after[self.netns] = doc
             state = File(mine, content=json.dumps(doc, indent=2, sort_keys=True) + '\n')
         else:
@@ -104,10 +126,13 @@ class Persistence:
         if not self.netns:
             wanted = (networkd_files(self.root, resolved(host.derived, None), host.proxy_ndp)
                       if self.backend == 'networkd' else [])
-            files += wanted + networkd_cleanup(self.root, wanted)
+            # profiles are written VLANs first: the order they are activated in
+            wanted += networkmanager_files(kept, host.proxy_ndp) if kept else []
+            files += wanted + networkd_cleanup(self.root, wanted) + networkmanager_cleanup(self.root, wanted)
         return files + ([] if state.absent else [state])
 
-    def converge(self, host, check_mode):
+    def converge(self, host, check_mode, nmcli=None, run_ip=None):
+        """The files planned and (unless check mode) written; `nmcli`: NetworkManager told about our profiles."""
         warnings = []
         mine = state_file(self.netns)
         full = os.path.join(self.root, mine)
@@ -120,8 +145,22 @@ class Persistence:
         plan = plan_files(self.root, self.desired(host))
         changes, before, after = changes_and_diff(plan)
         units_changed = any(want.path.startswith(UNIT_DIR) for want, _have, _action in plan)
+        profiles = [(want, have, action) for want, have, action in plan if want.path.endswith(PROFILE_SUFFIX)]
+        if nmcli is not None and not check_mode and self.root == '/':
+            for want, have, action in profiles:
+                profile = read_profile(self.root, have.path) if action == 'remove file' else None
+                link = (profile or {}).get('connection', {}).get('interface-name')
+                if link and os.path.exists('/sys/class/net/%s' % link):  # the link stays: NetworkManager lets go
+                    nmcli.release(link, profile, run_ip)
         if plan and not check_mode:
             apply_files(self.root, plan)
+        # NetworkManager takes over the links of the profiles written (VLANs first: the plan keeps their order)
+        up = [profile_link(want.path) for want, _have, action in profiles if action == 'write file']
+        if profiles and nmcli is not None and self.root == '/':
+            if not check_mode:
+                nmcli.load([want.path for want, _have, _action in profiles])
+                nmcli.activate(up)
+            changes += [step('activate profile', 'networkmanager', link) for link in up]
         return {'backend': self.backend, 'changes': changes, 'before': before, 'after': after, 'warnings': warnings,
                 'files': sorted({want.path for want, _h, _a in plan}),
                 # a running systemd must read the units again (not under a test root, nor in a container)
@@ -133,12 +172,21 @@ def converge_persistent(params, check_mode=False, docker_client=None, run_comman
     """host_networks with persistence: the runtime transaction, then its files, under one lock.
 
     `run_command` (AnsibleModule.run_command) tells a running systemd that the units changed."""
-    persistence = Persistence(params.get('persist') or 'none', params.get('netns') or None,
-                              params.get('persist_root') or '/', params.get('state') or 'present')
-    host = HostNetworks.read(params, check_mode, docker_client, run_command=run_command)
+    root = params.get('persist_root') or '/'
+    nmcli = NetworkManagerCli(run_command) if run_command is not None and root == '/' else None
+    kept = kept_links(root) if not params.get('netns') else {}  # NetworkManager keeps these through our profiles
+    version = None
+    if nmcli is not None and (params.get('persist') == 'networkmanager' or kept):
+        version = nmcli.preflight()  # before anything changes
+    else:
+        nmcli = None
+    persistence = Persistence(params.get('persist') or 'none', params.get('netns') or None, root,
+                              params.get('state') or 'present', nm_version=version)
+    host = HostNetworks.read(dict(params, kept_by_network_manager=sorted(kept)), check_mode, docker_client,
+                             run_command=run_command)
     with NamespaceLock(host.netns, params.get('lock_timeout') or 120, 'pid %d (host_networks)' % os.getpid()):
         result = host.converge()
-        persisted = persistence.converge(host, check_mode)
+        persisted = persistence.converge(host, check_mode, nmcli, lambda argv: _run_checked(run_command, argv))
     if persisted['reload_systemd'] and run_command is not None:
         code, _out, err = run_command(['systemctl', 'daemon-reload'])
         if code != 0:
@@ -150,5 +198,14 @@ def converge_persistent(params, check_mode=False, docker_client=None, run_comman
     result['diff']['before'].update(persisted['before'])
     result['diff']['after'].update(persisted['after'])
     result['persist'] = {'backend': persisted['backend'], 'changed_files': persisted['files'],
-                         'state_file': '/' + state_file(host.netns) if persisted['backend'] == 'engine' else None}
+                         'state_file': '/' + state_file(host.netns) if persisted['backend'] == 'engine'
+                         or 'engine' in persistence.kept_by.values() else None,
+                         'kept_by': persistence.kept_by}
     return result
+
+
+def _run_checked(run_command, argv):
+    code, out, err = run_command(argv)
+    if code != 0:
+        raise PersistError('%s failed (%s): %s' % (' '.join(argv), code, (err or out).strip()), 'persist', argv[0])
+    return out

@@ -28,15 +28,24 @@ STATE_DIR = 'etc/underlay.network'
 ENGINE_DIR = 'usr/lib/underlay.network'
 UNIT_DIR = 'etc/systemd/system'
 NETWORKD_DIR = 'etc/systemd/network'
+NM_DIR = 'etc/NetworkManager/system-connections'
+NM_DISPATCHER_DIR = 'etc/NetworkManager/dispatcher.d'
 UNIT_PREFIX = 'underlay-network-'  # our systemd units: underlay-network-replay.service, underlay-network-parent@.service
 HEADER = '# Written by underlay.network (host_networks, persist: %s); changes here are overwritten.\n'
 PARTIAL = '.underlay-new'  # a file being written; one left behind by a killed run is removed by the next
 # directories of the system's that our files sit in: never made, pruned or judged by us
-SYSTEM_DIRS = {'', 'etc', 'usr', 'usr/lib', 'etc/systemd', UNIT_DIR, NETWORKD_DIR, 'etc/sysctl.d', 'etc/modules-load.d'}
+SYSTEM_DIRS = {'', 'etc', 'usr', 'usr/lib', 'etc/systemd', UNIT_DIR, NETWORKD_DIR, 'etc/sysctl.d', 'etc/modules-load.d',
+               'etc/NetworkManager', NM_DIR, NM_DISPATCHER_DIR}
 
 
 class PersistError(UnderlayError):
     pass
+
+
+def ini_text(sections):
+    """[(section, [(key, value)])] -> the text of an ini-style file (systemd units and networkd files, NetworkManager
+    keyfiles)."""
+    return '\n'.join('[%s]\n%s' % (section, ''.join('%s=%s\n' % pair for pair in pairs)) for section, pairs in sections)
 
 
 def owned_paths(root, pattern):

@@ -18,20 +18,12 @@ from ansible_collections.underlay.network.plugins.module_utils._common.vocabular
 from ansible_collections.underlay.network.plugins.module_utils._host.shim import ShimSpec
 from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import shim_args
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
-    HEADER, NETWORKD_DIR, File, owned_paths)
+    HEADER, NETWORKD_DIR, File, ini_text, owned_paths)
 
 
 NETWORKD_PREFIX = '60-underlay-network-'
 DROPIN_NAME = '60-underlay-network.conf'
 SHIM_SYSCTLS = 'etc/sysctl.d/60-underlay-network-shims.conf'
-
-
-def _ini(sections):
-    """[(section, [(key, value)])] -> the text of a systemd unit-style file."""
-    blocks = []
-    for section, pairs in sections:
-        blocks.append('[%s]\n%s' % (section, ''.join('%s=%s\n' % pair for pair in pairs)))
-    return '\n'.join(blocks)
 
 
 _QUIET_LINK = [('LinkLocalAddressing', 'no'), ('IPv6AcceptRA', 'no'), ('ConfigureWithoutCarrier', 'yes')]
@@ -45,6 +37,14 @@ def _networkd_mode(net):
 
 def _file(name, text):
     return File(os.path.join(NETWORKD_DIR, name), content=HEADER % 'networkd' + text)
+
+
+def owner_mark_files(derived, backend):
+    """The ownership mark the engine puts on the links it makes, for links another program makes at boot: udev
+    applies .link files to every new link, whoever made it (networkd, NetworkManager)."""
+    return [File(os.path.join(NETWORKD_DIR, NETWORKD_PREFIX + link + '.link'), content=HEADER % backend + ini_text([
+        ('Match', [('OriginalName', link)]), ('Link', [('Alias', OWNER_MARK)])]))
+        for link in sorted({item['name'] for item in derived['vlans']} | {net['shim_name'] for net in derived['networks']})]
 
 
 def network_file_of(root, ifname):
@@ -73,11 +73,11 @@ def networkd_files(root: str, derived: dict, proxy_ndp: dict[str, tuple] | None 
         name = vlan['name']
         children.setdefault(vlan['parent'], []).append(('VLAN', name))
         files.append(_file(NETWORKD_PREFIX + name + '.netdev',
-                           _ini([('NetDev', [('Name', name), ('Kind', 'vlan')]), ('VLAN', [('Id', vlan['vlan_id'])])])))
+                           ini_text([('NetDev', [('Name', name), ('Kind', 'vlan')]), ('VLAN', [('Id', vlan['vlan_id'])])])))
     for net in derived['networks']:
         shim, kind = net['shim_name'], net['driver']
         children.setdefault(net['link_parent'], []).append((kind.upper(), shim))
-        files.append(_file(NETWORKD_PREFIX + shim + '.netdev', _ini([
+        files.append(_file(NETWORKD_PREFIX + shim + '.netdev', ini_text([
             ('NetDev', [('Name', shim), ('Kind', kind)]), (kind.upper(), _networkd_mode(net))])))
         sections = [('Match', [('Name', shim)]), ('Link', [('RequiredForOnline', 'no')]), ('Network', _QUIET_LINK)]
         for subnet in net['subnets']:
@@ -95,12 +95,8 @@ def networkd_files(root: str, derived: dict, proxy_ndp: dict[str, tuple] | None 
                                        ('Metric', net['metric'])] +
                              ([('PreferredSource', source)] if source else []) +
                              ([] if ':' in subnet['ip_range'] else [('Scope', 'link')])))
-        files.append(_file(NETWORKD_PREFIX + shim + '.network', _ini(sections)))
-    for link in sorted({item['name'] for item in derived['vlans']} | {
-            net['shim_name'] for net in derived['networks']}):
-        # the ownership mark the engine puts on the links it makes (udev applies .link files)
-        files.append(_file(NETWORKD_PREFIX + link + '.link', _ini([
-            ('Match', [('OriginalName', link)]), ('Link', [('Alias', OWNER_MARK)])])))
+        files.append(_file(NETWORKD_PREFIX + shim + '.network', ini_text(sections)))
+    files += owner_mark_files(derived, 'networkd')
     if proxy_ndp:
         # networkd (before 256) sets forwarding only for the whole host; systemd-sysctl applies an interface's
         # sysctl.d lines when udev sees the interface appear (the slash form keeps dots in names)
@@ -110,16 +106,16 @@ def networkd_files(root: str, derived: dict, proxy_ndp: dict[str, tuple] | None 
     for link, items in sorted(children.items()):
         pairs = list(items)
         if link in vlan_names:
-            files.append(_file(NETWORKD_PREFIX + link + '.network', _ini([
+            files.append(_file(NETWORKD_PREFIX + link + '.network', ini_text([
                 ('Match', [('Name', link)]), ('Link', [('RequiredForOnline', 'no')]), ('Network', _QUIET_LINK + pairs)])))
             continue
         current = network_file_of(root, link)
         if current and not os.path.basename(current).startswith(NETWORKD_PREFIX):
             # the parent's own .network (netplan's, the distribution's): a drop-in beside it, the file untouched
             files.append(File(os.path.join(NETWORKD_DIR, os.path.basename(current) + '.d', DROPIN_NAME),
-                              content=HEADER % 'networkd' + _ini([('Network', pairs)])))
+                              content=HEADER % 'networkd' + ini_text([('Network', pairs)])))
         else:
-            files.append(_file(NETWORKD_PREFIX + link + '.network', _ini([
+            files.append(_file(NETWORKD_PREFIX + link + '.network', ini_text([
                 ('Match', [('Name', link)]), ('Link', [('RequiredForOnline', 'no')]),
                 ('Network', _QUIET_LINK + [('KeepConfiguration', 'yes')] + pairs)])))
     return files

@@ -60,19 +60,22 @@ def stored_networks(derived):
     return networks
 
 
-def state_document(host):
-    """The JSON a boot replays: host_networks' own parameters for the namespace."""
+def state_document(host, names=None):
+    """The JSON a boot replays: host_networks' own parameters for the namespace (`names`: only these networks, the
+    rest being kept by NetworkManager)."""
     doc = {
         'format': STATE_FORMAT,
         'comment': 'The desired host side of the underlay networks, replayed at boot by '
                    '/usr/lib/underlay.network/replay (the underlay.network engine). Written by Ansible: '
                    'edit the inventory, not this file.',
         'netns': host.netns,
-        'networks': stored_networks(resolved(host.derived, host.netns)),
+        'networks': [net for net in stored_networks(resolved(host.derived, host.netns))
+                     if names is None or net['name'] in names],
         'sysctls': host.sysctls,
         'allow_overlap': bool(host.params.get('allow_overlap')),
     }
-    answered = {shim: list(addresses) for shim, addresses in sorted(host.proxy_ndp.items()) if addresses}
+    shims = {net['shim_name'] for net in doc['networks']}
+    answered = {shim: list(addresses) for shim, addresses in sorted(host.proxy_ndp.items()) if addresses and shim in shims}
     if answered:  # what each shim answered for: the parent's IPv6 addresses at this run
         doc['proxy_ndp'] = answered
     return doc

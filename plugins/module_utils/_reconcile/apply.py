@@ -170,7 +170,9 @@ class Applier:
         old = {'remove route': change.details.get('metric'), 'set route metric': change.before,
                'set route source': change.details.get('old_metric')}.get(change.action)
         if old is not None:
-            self._queue_request(spec.netns, netlink.del_route(*(where + (old, netlink.RTPROT_UNDERLAY))), spec,
+            # a route NetworkManager set carries its protocol, not ours: where both are ours, any protocol (0) goes
+            protocol = spec.route_protocols[0] if len(spec.route_protocols) == 1 else 0
+            self._queue_request(spec.netns, netlink.del_route(*(where + (old, protocol))), spec,
                                 'remove route %s via' % network)
         if change.action in ('add route', 'set route metric', 'set route source'):
             new = change.after if change.action == 'set route metric' else change.details['metric']

@@ -124,8 +124,8 @@ def plan_link(spec: LinkSpec, snapshots: dict[str | None, Snapshot], missing_nam
     if spec.alias is not None and (current.get('alias') or '') != spec.alias:
         changes.append(Change('set alias', 'alias', current.get('alias'), spec.alias))
     if spec.routes is not None:
-        changes.extend(route_changes(snapshot.owned_routes(current), spec.routes,
-                                     snapshot.owned_route_sources(current), spec.route_sources))
+        changes.extend(route_changes(snapshot.owned_routes(current, spec.route_protocols), spec.routes,
+                                     snapshot.owned_route_sources(current, spec.route_protocols), spec.route_sources))
     if spec.ipv6_conf:
         if None in before['ipv6_conf'].values():
             raise ValidationError(

@@ -13,7 +13,8 @@ from typing import Collection, Iterable
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import translate
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS, LinkKind
-from ansible_collections.underlay.network.plugins.module_utils._links.spec import LinkSpec, address_sort_key, route_list
+from ansible_collections.underlay.network.plugins.module_utils._links.spec import (
+    ROUTES_OURS, LinkSpec, address_sort_key, route_list)
 
 
 def is_link_local(text: str) -> bool:
@@ -75,18 +76,19 @@ class Snapshot:
                     self._owners.setdefault(ipaddress.ip_interface(str(text)).ip, name)
         return self._owners
 
-    def owned_routes(self, link: dict | None) -> dict[str, int]:
-        """{destination: metric} of the main-table routes through `link` that carry our protocol mark."""
-        return {'%s/%d' % (route['dst'], route['dst_len']): route['priority'] for route in self._owned(link)}
+    def owned_routes(self, link: dict | None, protocols: Collection[int] = ROUTES_OURS) -> dict[str, int]:
+        """{destination: metric} of the main-table routes through `link` whose protocol is one of `protocols` (ours,
+        209; on a link NetworkManager keeps for us also its own)."""
+        return {'%s/%d' % (route['dst'], route['dst_len']): route['priority'] for route in self._owned(link, protocols)}
 
-    def owned_route_sources(self, link: dict | None) -> dict[str, str | None]:
+    def owned_route_sources(self, link: dict | None, protocols: Collection[int] = ROUTES_OURS) -> dict[str, str | None]:
         """{destination: preferred source or None} of the same routes."""
-        return {'%s/%d' % (route['dst'], route['dst_len']): route['prefsrc'] for route in self._owned(link)}
+        return {'%s/%d' % (route['dst'], route['dst_len']): route['prefsrc'] for route in self._owned(link, protocols)}
 
-    def _owned(self, link):
+    def _owned(self, link, protocols):
         return [route for route in self.routes or ()
                 if link is not None and route['oif'] == link['index'] and route['dst'] is not None
-                and route['proto'] == netlink.RTPROT_UNDERLAY and route['table'] == netlink.RT_TABLE_MAIN]
+                and route['proto'] in protocols and route['table'] == netlink.RT_TABLE_MAIN]
 
     def proxies_of(self, link: dict | None) -> tuple[str, ...]:
         """The addresses `link` answers neighbour solicitations for (its proxy entries), sorted."""
@@ -116,7 +118,8 @@ def _parent_of(link, snapshot, snapshots, declared_parent_netns):
 
 def link_view(kind: LinkKind, link: dict, snapshot: Snapshot, snapshots: dict[str | None, Snapshot],
               spec_parent_netns: str | None, keep_addresses: Collection[str] = (), with_routes: bool = False,
-              ipv6_conf: Collection[str] = (), with_proxies: bool = False) -> dict:
+              ipv6_conf: Collection[str] = (), with_proxies: bool = False,
+              route_protocols: Collection[int] = ROUTES_OURS) -> dict:
     """A kernel link in the same shape as LinkSpec.view(): what the diff shows as 'before'.
 
     `alias` is there only when the link has one (our ownership mark); `routes`, the `ipv6_conf` settings
@@ -138,7 +141,8 @@ def link_view(kind: LinkKind, link: dict, snapshot: Snapshot, snapshots: dict[st
     if link.get('alias'):
         view['alias'] = link['alias']
     if with_routes:
-        view['routes'] = route_list(snapshot.owned_routes(link), snapshot.owned_route_sources(link))
+        view['routes'] = route_list(snapshot.owned_routes(link, route_protocols),
+                                    snapshot.owned_route_sources(link, route_protocols))
     if ipv6_conf:
         view['ipv6_conf'] = netlink.ipv6_conf(link, sorted(ipv6_conf))
     if with_proxies:
@@ -152,7 +156,7 @@ def spec_view(link: dict, snapshot: Snapshot, snapshots: dict[str | None, Snapsh
     """link_view of a kernel link with what the desired link `spec` manages (its addresses, routes, IPv6
     settings and proxy entries)."""
     return link_view(KINDS[spec.kind], link, snapshot, snapshots, spec.parent_netns, spec.addresses or (),
-                     spec.routes is not None, spec.ipv6_conf or (), spec.proxies is not None)
+                     spec.routes is not None, spec.ipv6_conf or (), spec.proxies is not None, spec.route_protocols)
 
 
 # how each kind's options are read back; tap flavours carry the same data, other kinds only the common fields

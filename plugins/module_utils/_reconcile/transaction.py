@@ -298,7 +298,8 @@ def _restore_spec(plan):
     return LinkSpec(spec.kind, spec.name, before['parent'], netns=spec.netns, parent_netns=before['parent_netns'],
                     admin_state=before['admin_state'], mtu=before['mtu'], macaddress=before['macaddress'],
                     addresses=tuple(before['addresses']), options=options, recreate=True, change_siblings=True,
-                    alias=before.get('alias', ''), routes=routes, route_sources=sources, nodad=True, ipv6_conf=ipv6_conf,
+                    alias=before.get('alias', ''), routes=routes, route_sources=sources, route_protocols=spec.route_protocols,
+                    nodad=True, ipv6_conf=ipv6_conf,
                     proxies=tuple(before['proxies']) if 'proxies' in before else None)
 
 

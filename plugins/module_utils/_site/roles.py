@@ -17,9 +17,10 @@ ROLES = ('kernel_modules', 'promisc', 'host_reachability')
 
 
 def persist_backend(value) -> str:
-    """host_reachability_persist as host_networks' persist: true -> engine (the boot replay), networkd, false -> none."""
-    if str(value) == 'networkd':
-        return 'networkd'
+    """host_reachability_persist as host_networks' persist: true -> engine (the boot replay), networkd,
+    networkmanager, false -> none."""
+    if str(value) in ('networkd', 'networkmanager'):
+        return str(value)
     return 'engine' if boolean(value, strict=False) else 'none'
 
 
