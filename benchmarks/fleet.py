@@ -7,7 +7,9 @@ For each N: N host namespaces (ulfleet-h1..N, each with a veth pair up0/up1 stan
 macvlan network on up0), reached through the underlay.network.netns connection with --forks 8. Then, as
 whole ansible-playbook runs on those hosts: one `ansible.builtin.ping` task (the floor), playbooks/site.yml
 (converge), site.yml again (unchanged), playbooks/verify.yml and playbooks/teardown.yml. Prints the seconds,
-each one's ratio to the floor and the tasks per host (from the play recap).
+each one's ratio to the floor and the tasks per host (from the play recap); then the CPU seconds each run took
+(ansible-playbook, its workers and the module runs they wait for: user + system) and their ratios to the
+floor's, which other work on a shared machine moves far less than the wall-clock figures.
 
     .venv/py311/bin/python benchmarks/fleet.py [--sizes 10,40,100] [--collection DIR] [--forks 8] [--json FILE]
 
@@ -19,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -100,17 +103,23 @@ def tasks_per_host(stdout):
 def playbook(farm, inventory, path, forks):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=farm, ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='false',
                ANSIBLE_INVENTORY_UNPARSED_WARNING='false', ANSIBLE_HOST_KEY_CHECKING='false')
-    start = time.time()
+    start, used = time.time(), cpu_of_children()
     run = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory,
                           '--forks', str(forks), path], env=env, capture_output=True, text=True, check=False)
-    took = time.time() - start
+    took, cpu = time.time() - start, cpu_of_children() - used
     if run.returncode != 0:
         raise SystemExit('ansible-playbook %s failed:\n%s%s' % (path, run.stdout[-4000:], run.stderr[-2000:]))
-    return took, tasks_per_host(run.stdout), run.stdout
+    return took, tasks_per_host(run.stdout), run.stdout, cpu
+
+
+def cpu_of_children():
+    """User + system seconds of the children this process has waited for (and theirs), so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def measure(collection, count, forks):
-    """{run: (seconds, tasks per host)} for one fleet of `count` hosts."""
+    """{run: (seconds, tasks per host, CPU seconds)} for one fleet of `count` hosts."""
     workdir = tempfile.mkdtemp(prefix='ulfleet-')
     farm = farm_for(collection)
     ping = os.path.join(workdir, 'ping.yml')
@@ -125,15 +134,21 @@ def measure(collection, count, forks):
         build_hosts(count)
         inventory = write_inventory(workdir, count)
         for run in RUNS:
-            took, tasks, stdout = playbook(farm, inventory, paths[run], forks)
+            took, tasks, stdout, cpu = playbook(farm, inventory, paths[run], forks)
             if run == 'site again' and re.search(r'changed=[1-9]', stdout):
                 raise SystemExit('the unchanged re-run of site.yml changed something:\n' + stdout[-3000:])
-            figures[run] = (took, tasks)
+            figures[run] = (took, tasks, cpu)
     finally:
         remove_hosts()
         shutil.rmtree(workdir, ignore_errors=True)
         shutil.rmtree(farm, ignore_errors=True)
     return figures
+
+
+def ratio_columns(figures, index):
+    """site, the unchanged re-run and teardown against the floor, by wall-clock time (0) or CPU time (2)."""
+    floor = figures['ping'][index]
+    return '%9.1fx %10.1fx %13.1fx' % tuple(figures[run][index] / floor for run in ('site', 'site again', 'teardown'))
 
 
 def main():
@@ -149,10 +164,10 @@ def main():
     for count in (int(size) for size in options.sizes.split(',')):
         figures = measure(options.collection, count, options.forks)
         results[count] = figures
-        floor = figures['ping'][0]
-        print('%5d %s   %9.1fx %10.1fx %13.1fx' % (
-            count, ''.join('%9.1f s %2s tasks' % (figures[run][0], figures[run][1]) for run in RUNS),
-            figures['site'][0] / floor, figures['site again'][0] / floor, figures['teardown'][0] / floor), flush=True)
+        print('%5d %s   %s' % (count, ''.join('%9.1f s %2s tasks' % figures[run][:2] for run in RUNS),
+                               ratio_columns(figures, 0)))
+        print('%5s %s   %s' % ('cpu', ''.join('%9.1f s %8s' % (figures[run][2], '') for run in RUNS),
+                               ratio_columns(figures, 2)), flush=True)
     if options.json:
         with open(options.json, 'w', encoding='utf-8') as handle:
             json.dump({str(k): {run: list(v) for run, v in figures.items()} for k, figures in results.items()}, handle,
