@@ -8,7 +8,10 @@ Its files: a copy of the engine's code (and of the parts of ansible.module_utils
 /usr/lib/underlay.network/lib, the entry point /usr/lib/underlay.network/replay (_persist/replay.py),
 and systemd units that run it at boot, whenever a parent NIC appears (a `.wants/` link of its device
 unit, so a late or re-created parent gets its VLANs and shims back) and after systemd-networkd or
-NetworkManager (re)starts.
+NetworkManager (re)starts. On a host with NetworkManager, a drop-in under /etc/NetworkManager/conf.d lists the
+root namespace's VLANs and shims as unmanaged devices: NetworkManager otherwise assumes an external macvlan as
+an in-memory profile of its own and flushes its addresses and routes when it deactivates it (`nmcli networking
+off`), and nothing brings them back. NetworkManager reads the drop-in when it starts (the next boot or restart).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ REPLAY_UNIT = UNIT_PREFIX + 'replay.service'
 PARENT_UNIT = UNIT_PREFIX + 'parent@.service'
 # the network stacks whose (re)start may drop our routes: the replay runs again after each
 NETWORK_SERVICES = ('systemd-networkd.service', 'NetworkManager.service')
+NM_CONF_DIR = 'etc/NetworkManager/conf.d'
+NM_UNMANAGED_CONF = os.path.join(NM_CONF_DIR, '60-underlay-network.conf')
 
 
 def engine_sources():
@@ -127,6 +132,24 @@ def _parent_unit():
             'ExecStart=/%s/replay --parent %%I\n' % ENGINE_DIR)
 
 
+def root_links(networks):
+    """The VLAN sub-interfaces and shims the root namespace's networks make, sorted."""
+    names = set()
+    for net in networks:
+        names.add(net['shim_name'])
+        if net.get('vlan_id') is not None:
+            names.add('%s.%d' % (net['parent'], net['vlan_id']))
+    return sorted(names)
+
+
+def _nm_unmanaged_conf(networks):
+    # `+=` adds to the host's own list (a later file's plain `unmanaged-devices=` would replace it)
+    return (HEADER % 'engine' +
+            '# NetworkManager leaves these VLANs and shims alone: the boot replay of /etc/underlay.network makes them\n'
+            '[keyfile]\n'
+            'unmanaged-devices+=%s\n' % ';'.join('interface-name:%s' % name for name in root_links(networks)))
+
+
 def engine_files(root, docs_after, python, keep=False):
     """The engine's code, entry point and units: present while any namespace has a stored state. `keep`: a stored
     state could not be read, so what is there stays (it may still be replayed once that state is rewritten)."""
@@ -149,6 +172,8 @@ def engine_files(root, docs_after, python, keep=False):
             instance = PARENT_UNIT.replace('@.', '@%s.' % systemd_escape_path(parent))
             path = os.path.join(UNIT_DIR, device_unit(parent) + '.wants', instance)
             wanted[path] = File(path, link='/%s/%s' % (UNIT_DIR, PARENT_UNIT))
+        if root_doc and root_doc['networks'] and os.path.isdir(os.path.join(root, NM_CONF_DIR)):
+            wanted[NM_UNMANAGED_CONF] = File(NM_UNMANAGED_CONF, content=_nm_unmanaged_conf(root_doc['networks']))
     # every file of the tree, and a symlink in place of one of its directories (os.walk does not enter those)
     existing = [os.path.relpath(os.path.join(top, name), root)
                 for top, dirs, names in os.walk(os.path.join(root, ENGINE_DIR))
@@ -156,6 +181,7 @@ def engine_files(root, docs_after, python, keep=False):
                 if '__pycache__' not in top]
     existing += owned_paths(root, os.path.join(UNIT_DIR, UNIT_PREFIX + '*'))
     existing += owned_paths(root, os.path.join(UNIT_DIR, '*.wants', UNIT_PREFIX + '*'))
+    existing += owned_paths(root, NM_UNMANAGED_CONF)
     for path in existing if not keep else ():
         wanted.setdefault(path, File(path, summary='engine code' if path.startswith(ENGINE_DIR + '/lib') else None))
     return [wanted[path] for path in sorted(wanted)]

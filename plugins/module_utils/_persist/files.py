@@ -35,7 +35,7 @@ HEADER = '# Written by underlay.network (host_networks, persist: %s); changes he
 PARTIAL = '.underlay-new'  # a file being written; one left behind by a killed run is removed by the next
 # directories of the system's that our files sit in: never made, pruned or judged by us
 SYSTEM_DIRS = {'', 'etc', 'usr', 'usr/lib', 'etc/systemd', UNIT_DIR, NETWORKD_DIR, 'etc/sysctl.d', 'etc/modules-load.d',
-               'etc/NetworkManager', NM_DIR, NM_DISPATCHER_DIR}
+               'etc/NetworkManager', NM_DIR, NM_DISPATCHER_DIR, 'etc/NetworkManager/conf.d'}
 
 
 class PersistError(UnderlayError):
