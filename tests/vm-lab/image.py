@@ -68,7 +68,10 @@ done
 [ -n "$address" ] || exit 0
 umask 077
 file=/etc/NetworkManager/system-connections/mgmt0.nmconnection
-printf '[connection]\nid=mgmt0\nuuid=2f4b8e1c-6a1d-4c55-8d0e-3c2b9a7f6e10\ntype=ethernet\ninterface-name=mgmt0\n\n[ethernet]\n\n[ipv4]\nmethod=manual\naddress1=%s/24\n\n[ipv6]\nmethod=disabled\n' "$address" > "$file.new"
+{
+  printf '[connection]\nid=mgmt0\nuuid=2f4b8e1c-6a1d-4c55-8d0e-3c2b9a7f6e10\ntype=ethernet\ninterface-name=mgmt0\n\n'
+  printf '[ethernet]\n\n[ipv4]\nmethod=manual\naddress1=%s/24\n\n[ipv6]\nmethod=disabled\n' "$address"
+} > "$file.new"
 mv "$file.new" "$file"
 """
 

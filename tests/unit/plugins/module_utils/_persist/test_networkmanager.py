@@ -118,7 +118,6 @@ def test_links_networkmanager_makes_at_boot_carry_our_mark(tmp_path):
     assert not list((tmp_path / NM).iterdir()), 'switching backends leaves nothing of the other'
 
 
-
 def test_absent_and_none_remove_only_our_profiles(tmp_path):
     converge(tmp_path)
     hand_made = tmp_path / NM / 'eth0-backup.nmconnection'
