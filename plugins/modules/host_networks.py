@@ -246,12 +246,12 @@ field:
 persist:
   description:
     - The persistence backend of this run and the files it changed (or would change, in check mode).
-    - C(kept_by) names, per network, the backend that keeps it (with V(networkmanager), V(engine) for the networks
-      NetworkManager has no profile type for).
+    - With O(persist=networkmanager), C(kept_by) names per network the backend that keeps it (V(engine) for the
+      networks NetworkManager has no profile type for).
   returned: always
   type: dict
   sample: {backend: engine, state_file: /etc/underlay.network/host-networks.json,
-           changed_files: [etc/underlay.network/host-networks.json], kept_by: {app: engine}}
+           changed_files: [etc/underlay.network/host-networks.json]}
 '''
 
 from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module

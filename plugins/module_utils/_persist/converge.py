@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 
 from ansible_collections.underlay.network.plugins.module_utils._common.change import step
@@ -37,7 +38,7 @@ from ansible_collections.underlay.network.plugins.module_utils._common.errors im
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DOCKER_HOST
 from ansible_collections.underlay.network.plugins.module_utils._host.converge import HostNetworks
 from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
-from ansible_collections.underlay.network.plugins.module_utils._persist.engine import engine_files
+from ansible_collections.underlay.network.plugins.module_utils._persist.engine import NM_UNMANAGED_CONF, engine_files
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
     NETWORKD_DIR, NM_DIR, STATE_DIR, UNIT_DIR, File, PersistError, apply_files, changes_and_diff, leftovers, plan_files)
 from ansible_collections.underlay.network.plugins.module_utils._persist.networkd import networkd_cleanup, networkd_files
@@ -154,6 +155,9 @@ class Persistence:
                     nmcli.release(link, profile, run_ip)
         if plan and not check_mode:
             apply_files(self.root, plan)
+        unmanaged = [want for want, _have, action in plan if want.path == NM_UNMANAGED_CONF and action == 'write file']
+        if unmanaged and nmcli is not None and not check_mode and self.root == '/':
+            nmcli.leave_alone(re.findall(r'interface-name:([^;\s]+)', unmanaged[0].content))
         # NetworkManager takes over the links of the profiles written (VLANs first: the plan keeps their order)
         up = [profile_link(want.path) for want, _have, action in profiles if action == 'write file']
         if profiles and nmcli is not None and self.root == '/':
@@ -178,8 +182,6 @@ def converge_persistent(params, check_mode=False, docker_client=None, run_comman
     version = None
     if nmcli is not None and (params.get('persist') == 'networkmanager' or kept):
         version = nmcli.preflight()  # before anything changes
-    else:
-        nmcli = None
     persistence = Persistence(params.get('persist') or 'none', params.get('netns') or None, root,
                               params.get('state') or 'present', nm_version=version)
     host = HostNetworks.read(dict(params, kept_by_network_manager=sorted(kept)), check_mode, docker_client,
@@ -199,8 +201,9 @@ def converge_persistent(params, check_mode=False, docker_client=None, run_comman
     result['diff']['after'].update(persisted['after'])
     result['persist'] = {'backend': persisted['backend'], 'changed_files': persisted['files'],
                          'state_file': '/' + state_file(host.netns) if persisted['backend'] == 'engine'
-                         or 'engine' in persistence.kept_by.values() else None,
-                         'kept_by': persistence.kept_by}
+                         or 'engine' in persistence.kept_by.values() else None}
+    if persisted['backend'] == 'networkmanager':  # which network went where
+        result['persist']['kept_by'] = persistence.kept_by
     return result
 
 

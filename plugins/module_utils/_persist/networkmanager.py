@@ -219,12 +219,23 @@ class NetworkManagerCli:
             raise PersistError("persist: networkmanager needs NetworkManager and its nmcli on the host, and nmcli was "
                                "not found or did not answer; install NetworkManager, or use persist: engine or "
                                "networkd. Nothing was changed", 'persist', 'networkmanager')
-        code, out = self.run('-t', '-f', 'RUNNING', 'general', check=False)
-        if code != 0 or out.strip() != 'running':
-            raise PersistError("persist: networkmanager: NetworkManager is not running (nmcli says %r); start it "
-                               "(systemctl start NetworkManager), or use persist: engine or networkd. Nothing was "
-                               "changed" % (out.strip() or code), 'persist', 'networkmanager')
+        if not self.running():
+            raise PersistError("persist: networkmanager: NetworkManager is not running; start it (systemctl start "
+                               "NetworkManager), or use persist: engine or networkd. Nothing was changed",
+                               'persist', 'networkmanager')
         return version
+
+    def running(self):
+        code, out = self.run('-t', '-f', 'RUNNING', 'general', check=False)
+        return code == 0 and out.strip() == 'running'
+
+    def leave_alone(self, links):
+        """NetworkManager unmanages these links now (the engine's: its drop-in in conf.d says so only from its next
+        start, and meanwhile `nmcli networking off` would flush a macvlan it assumed as its own)."""
+        if links and self.running():
+            for link in links:
+                if os.path.exists('/sys/class/net/%s' % link):
+                    self.run('device', 'set', link, 'managed', 'no', check=False)
 
     def release(self, link, profile, run_ip):
         """NetworkManager lets go of LINK (its profile is going while the link stays): the device unmanaged, so
