@@ -41,6 +41,8 @@ def nmcli_arguments(profile):
     args = ['type', kind, 'con-name', connection['id'], 'ifname', connection['interface-name']]
     own = profile[kind]
     args += ['dev', own['parent']]
+    if profile.get('ethernet', {}).get('cloned-mac-address'):
+        args += ['ethernet.cloned-mac-address', profile['ethernet']['cloned-mac-address']]
     if kind == 'vlan':
         args += ['id', own['id']]
     else:

@@ -4,43 +4,41 @@
 Guests of the `nm` image (Debian 12's NetworkManager 1.42 owns mgmt0 and eth0 through keyfile profiles,
 systemd-networkd is off), in a lab of their own (vmln, booted and removed by this module). Guest 1 persists
 with the engine's boot replay (persist: true); guest 2 with the networkmanager backend (NetworkManager
-profiles), once that backend exists. The host's own addresses on eth0 come from eth0's NetworkManager
+profiles). The host's own addresses on eth0 come from eth0's NetworkManager
 profile, as an installer leaves them. The networks, the containers (namespaces inside the guest) and the
 late dummy parent ulpd0 are those of test_persistence.py.
 
 After the apply, each event below runs on every guest at once; after each one every container answers
 the host and the host's own addresses answer a container (timed: seconds from the event's command
 until all answer), what NetworkManager shows for our links is externally connected or unmanaged on the
-engine guest (never a profile of its own), and a second Ansible run changes nothing.
+engine guest (never a profile of its own), and a second Ansible run changes nothing. On the networkmanager guest
+NetworkManager holds our profiles (listed by nmcli with the mark, each keyfile what `nmcli --offline` itself
+writes for the same settings), its macvlan shims and VLAN are connected with them, and the ipvlan networks NetworkManager
+1.42 has no profiles for are the engine's (unmanaged).
+
+One difference is NetworkManager's and is checked as such: a VLAN NetworkManager made itself (at boot) is deleted
+when NetworkManager deactivates it (`nmcli networking off`), and the container ports on it with it; after `on` the
+VLAN and shim are back by themselves, and the containers on that VLAN are made again, as their runtime would.
 """
-import ast
 import json
 import os
 import time
-from pathlib import Path
 
 import pytest
+import nm_oracle
 import vm_lab
 from test_persistence import (CONTAINERS, HOST_MAIN, ON_DUMMY, OURS, ROUTES, SHIMS, both, container_reaches_host, containers,
                               dummy_parent, mine, our_links, reachable, reboot, shell, site, unit)
 
 LAB_NAME = 'vmln'
-CONVERGE = Path(__file__).resolve().parents[2] / 'plugins' / 'module_utils' / '_persist' / 'converge.py'
 
 
-def persist_backends():
-    """The backends host_networks knows (converge.py's BACKENDS), read without importing the collection."""
-    for node in ast.parse(CONVERGE.read_text()).body:
-        if isinstance(node, ast.Assign) and any(getattr(target, 'id', None) == 'BACKENDS' for target in node.targets):
-            return ast.literal_eval(node.value)
-    return ()
-
-
-# (guest number, host_reachability_persist). Guest 2 joins once the networkmanager backend exists (it is being
-# written; until then this test runs guest 1 only: remove the condition when it has landed).
-BACKENDS = [(1, True)] + ([(2, 'networkmanager')] if 'networkmanager' in persist_backends() else [])
-if os.environ.get('VM_LAB_NM_ENGINE_ONLY') == '1':  # the engine guest alone (while the other backend is worked on)
-    BACKENDS = BACKENDS[:1]
+# (guest number, host_reachability_persist)
+BACKENDS = [(1, True), (2, 'networkmanager')]
+# the networkmanager guest: what NetworkManager keeps through our profiles, and what the engine keeps (ipvlan)
+NM_KEPT = ['mv0-shim', 'mvd30-shim', 'ulpd0.30']
+ENGINE_KEPT = ['eth0.20', 'ipd-shim', 'ipv20-shim']
+PROFILES = '/etc/NetworkManager/system-connections/underlay-network-%s.nmconnection'
 # what NetworkManager may say of a VLAN or shim the engine made: it assumed it, or leaves it alone
 NOT_NMS = ('100 (connected (externally))', '10 (unmanaged)')
 DROP_IN = '/etc/NetworkManager/conf.d/60-underlay-network.conf'
@@ -68,10 +66,19 @@ def eth0_profile(guest):
                  'ipv6.addresses %s/64 && nmcli connection up eth0' % (v4, v6))
 
 
-def nm_states(guest):
-    """{link: GENERAL.STATE} of our VLANs and shims, as NetworkManager shows them."""
-    script = '; '.join('echo "%s=$(nmcli -g GENERAL.STATE device show %s 2>&1)"' % (link, link) for link in OURS)
-    return dict(line.split('=', 1) for line in shell(guest, script).stdout.splitlines())
+def nm_states(guest, links=OURS):
+    """{link: GENERAL.STATE and GENERAL.CONNECTION} of our VLANs and shims, as NetworkManager shows them."""
+    script = '; '.join('echo "%s=$(nmcli -g GENERAL.STATE,GENERAL.CONNECTION device show %s 2>&1 | paste -sd/)"'
+                       % (link, link) for link in links)
+    states = dict(line.split('=', 1) for line in shell(guest, script).stdout.splitlines())
+    return {link: state.rstrip('/') for link, state in states.items()}
+
+
+def nm_guest_checks(guest):
+    """The networkmanager guest: our profiles hold its macvlan shims and VLAN, the engine's links are unmanaged."""
+    states = nm_states(guest)
+    assert all(states[link] == '100 (connected)/underlay-network-%s' % link for link in NM_KEPT), states
+    assert all(states[link] == '10 (unmanaged)' for link in ENGINE_KEPT), states
 
 
 def shims(guest):
@@ -133,6 +140,30 @@ def detached(guest, script, name):
     raise AssertionError('%s: %s did not finish within 60 s' % (guest.name, name))
 
 
+def profiles_of_ours(guest):
+    """nmcli lists our profiles; each keyfile is root's, 0600, carries the mark and is what NetworkManager itself
+    writes for the same settings (nmcli --offline, the oracle); nothing of ours for the engine's links."""
+    names = guest.ssh('nmcli', '-g', 'NAME', 'connection', 'show').stdout.split()
+    assert sorted(name for name in names if name.startswith('underlay-network-')) == sorted(
+        'underlay-network-' + link for link in NM_KEPT), names
+    for link in NM_KEPT:
+        path = PROFILES % link
+        assert guest.ssh('stat', '-c', '%U %a', path).stdout.split() == ['root', '600']
+        text = guest.ssh('cat', path).stdout
+        assert '[user]\nunderlay.network.owner=host_networks\n' in text, text
+        assert nm_oracle.disagreements(text, lambda argv: shell(guest, nm_oracle.quoted(argv)).stdout) == [], text
+    nm_guest_checks(guest)
+
+
+def networking_off_on(guest):
+    detached(guest, 'nmcli networking off; sleep 2; nmcli networking on', 'ulp-nm-networking')
+    if dict(BACKENDS)[guest.number] == 'networkmanager':
+        # NetworkManager deleted the VLAN it made at boot as it deactivated it, and the container port on it; it
+        # makes the VLAN and the shim again: the container's runtime makes its port again
+        assert shims_within(guest) is not None, (guest.name, shims(guest))
+        containers(guest, [c for c in CONTAINERS if c[2] == 'ulpd0.30'])
+
+
 def setup(guest):
     guest.ssh('modprobe', 'dummy')
     eth0_profile(guest)
@@ -164,8 +195,7 @@ def modify_eth0(guest):
 EVENTS = [
     ('NetworkManager restart', lambda guest: guest.ssh('systemctl', 'restart', 'NetworkManager')),
     # off takes mgmt0 down too (and NetworkManager keeps it off across reboots): off and on in one detached unit
-    ('networking off/on', lambda guest: detached(guest, 'nmcli networking off; sleep 2; nmcli networking on',
-                                                 'ulp-nm-networking')),
+    ('networking off/on', networking_off_on),
     ('connection reload', lambda guest: guest.ssh('nmcli', 'connection', 'reload')),
     ('eth0 down/up', lambda guest: shell(guest, 'nmcli connection down eth0 && nmcli connection up eth0')),
     ('eth0 profile modified', modify_eth0),
@@ -178,8 +208,10 @@ def check(lab, guests, backends, event, timings):
     for guest, backend in zip(guests, backends):
         assert shims_within(guest, 5) is not None, (event, guest.name, shims(guest))
         if backend is True:
-            states = nm_states(guest)
+            states = {link: state.split('/')[0] for link, state in nm_states(guest).items()}
             assert set(states.values()) <= set(NOT_NMS), (event, guest.name, states)
+        else:
+            nm_guest_checks(guest)
     changed, out = site(lab, guests, backends)
     assert changed == [0] * len(guests), (event, out)
     print('%s: %s' % (event, timings[event]))
@@ -199,8 +231,9 @@ def test_networkmanager_leaves_what_the_role_made_alone(nm_lab):
     # the engine guest: the drop-in that keeps NetworkManager off our links, naming every one of them
     drop_in = engine.ssh('cat', DROP_IN).stdout
     assert all('interface-name:%s' % link in drop_in for link in OURS), drop_in
-    # NetworkManager has not read it yet (it does when it starts): it may have assumed the macvlan shims
-    assert set(nm_states(engine).values()) <= set(NOT_NMS), nm_states(engine)
+    # NetworkManager reads it when it starts; the run told the running one already
+    assert {state.split('/')[0] for state in nm_states(engine).values()} == {'10 (unmanaged)'}, nm_states(engine)
+    profiles_of_ours(guests[1])
     changed, out = site(nm_lab, guests, backends)
     assert changed == [0] * len(guests), out
 
@@ -216,7 +249,7 @@ def test_networkmanager_leaves_what_the_role_made_alone(nm_lab):
     # the known leftover (a parent that came up while the replay ran: ENETDOWN, the parent's unit recovers): shown
     if ran['Result'] != 'success' or 'Network is down' in journal or 'ENETDOWN' in journal:
         print('replay at boot on %s: %s\n%s' % (engine.name, ran, journal))
-    assert set(nm_states(engine).values()) == {'10 (unmanaged)'}, nm_states(engine)
+    assert {state.split('/')[0] for state in nm_states(engine).values()} == {'10 (unmanaged)'}, nm_states(engine)
     check(nm_lab, guests, backends, 'reboot', timings)
 
     for event, run in EVENTS:

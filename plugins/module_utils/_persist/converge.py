@@ -43,8 +43,8 @@ from ansible_collections.underlay.network.plugins.module_utils._persist.files im
     NETWORKD_DIR, NM_DIR, STATE_DIR, UNIT_DIR, File, PersistError, apply_files, changes_and_diff, leftovers, plan_files)
 from ansible_collections.underlay.network.plugins.module_utils._persist.networkd import networkd_cleanup, networkd_files
 from ansible_collections.underlay.network.plugins.module_utils._persist.networkmanager import (
-    PROFILE_SUFFIX, NetworkManagerCli, kept_links, networkmanager_cleanup, networkmanager_files, profile_link,
-    read_profile, split)
+    PROFILE_SUFFIX, NetworkManagerCli, kept_links, link_macs, networkmanager_cleanup, networkmanager_files,
+    profile_link, read_profile, split)
 from ansible_collections.underlay.network.plugins.module_utils._persist.state import (
     read_state, resolved, state_document, state_file, stored_states)
 
@@ -128,7 +128,8 @@ class Persistence:
             wanted = (networkd_files(self.root, resolved(host.derived, None), host.proxy_ndp)
                       if self.backend == 'networkd' else [])
             # profiles are written VLANs first: the order they are activated in
-            wanted += networkmanager_files(kept, host.proxy_ndp) if kept else []
+            wanted += networkmanager_files(kept, host.proxy_ndp, link_macs(self.root, [
+                net['shim_name'] for net in kept['networks']])) if kept else []
             files += wanted + networkd_cleanup(self.root, wanted) + networkmanager_cleanup(self.root, wanted)
         return files + ([] if state.absent else [state])
 

@@ -100,8 +100,24 @@ def _ip_sections(net, sources):
     return sections
 
 
-def networkmanager_files(kept: dict, proxy_ndp: dict[str, tuple] | None = None) -> list[File]:
-    """The profiles of `kept` (split()'s first part), and the sysctl.d file and dispatcher script beside them."""
+def link_macs(root, names):
+    """{link: MAC address} of the links that exist now (only under the real /: a persist_root has no kernel)."""
+    macs = {}
+    for name in names if root == '/' else ():
+        try:
+            with open('/sys/class/net/%s/address' % name) as handle:
+                macs[name] = handle.read().strip()
+        except OSError:
+            continue
+    return macs
+
+
+def networkmanager_files(kept: dict, proxy_ndp: dict[str, tuple] | None = None,
+                         macs: dict[str, str] | None = None) -> list[File]:
+    """The profiles of `kept` (split()'s first part), and the sysctl.d file and dispatcher script beside them.
+    `macs`: each shim's MAC address now, which its profile keeps: NetworkManager makes a shim again whenever it
+    activates it (a boot, `nmcli networking on`), and with a new address the containers would send to the old one
+    until their neighbour entries expire."""
     files = []
     for vlan in kept['vlans']:
         files.append(_profile(vlan['name'], 'vlan', [
@@ -114,7 +130,9 @@ def networkmanager_files(kept: dict, proxy_ndp: dict[str, tuple] | None = None) 
         modes = NM_MACVLAN_MODES if kind == 'macvlan' else NM_IPVLAN_MODES
         own = [('mode', modes[net['mode'] or DEFAULT_MODES[kind]]), ('parent', net['link_parent'])]
         sources = ShimSpec(shim_args(net)).route_sources()  # the engine's rule: one source per subnet when several
-        files.append(_profile(shim, kind, [(kind, own)] + _ip_sections(net, sources)))
+        # in NetworkManager's own spelling (upper case), so a profile it rewrites reads the same
+        mac = [('ethernet', [('cloned-mac-address', macs[shim].upper())])] if (macs or {}).get(shim) else []
+        files.append(_profile(shim, kind, mac + [(kind, own)] + _ip_sections(net, sources)))
         if any(':' in item['shim_address'] for item in net['subnets']):
             sysctls.append('net/ipv6/conf/%s/accept_dad = 0\n' % shim)
     proxies = {shim: addresses for shim, addresses in sorted((proxy_ndp or {}).items())

@@ -150,3 +150,11 @@ def test_the_split_keeps_a_vlan_with_the_networks_on_it():
     assert engine == ['db']
     assert [vlan['name'] for vlan in kept['vlans']] == ['eth0.30']
     assert [net['name'] for net in kept['networks']] == ['web', 'app']
+
+
+def test_a_shims_profile_keeps_its_mac_address():
+    kept, _engine = split(normalise_networks([ON_VLAN]), (1, 42))
+    profiles = {item.path: item.content for item in networkmanager_files(kept, macs={'app-shim': '02:00:c6:12:42:fe'})}
+    shim = profiles[NM + 'underlay-network-app-shim.nmconnection']
+    assert '[ethernet]\ncloned-mac-address=02:00:C6:12:42:FE\n' in shim
+    assert 'cloned-mac-address' not in profiles[NM + 'underlay-network-eth0.30.nmconnection']
