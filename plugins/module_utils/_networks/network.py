@@ -141,9 +141,12 @@ def _subnet(name, raw, reserved, source, where):
         raise NetworkError(name, field('ip_range'), raw['ip_range'], "ip_range %s is not inside subnet %s; give the "
                            "containers' part of the subnet" % (ip_range, subnet))
     if gateway is not None and gateway in ip_range:
+        # an engine network made by hand without a gateway got the first address of its range as one
+        made_so = (" (%s gives a network made without --gateway the first address of --ip-range: make it again "
+                   "with --gateway outside --ip-range)" % ENGINE_NAMES[source]) if source in ENGINE_NAMES else ''
         raise NetworkError(name, field('ip_range'), raw['ip_range'], "ip_range %s contains the gateway %s; the host "
-                           "would route its gateway through the shim. Narrow ip_range so it leaves out the gateway"
-                           % (ip_range, gateway))
+                           "would route its gateway through the shim. Narrow ip_range so it leaves out the gateway%s"
+                           % (ip_range, gateway, made_so))
     if raw.get('shim_address') in (None, ''):
         raise NetworkError(name, field('shim_address'), raw.get('shim_address'), "shim_address is required: give "
                            "the host's own address on this network, inside subnet %s and outside ip_range %s (with "
