@@ -43,8 +43,8 @@ from ansible_collections.underlay.network.plugins.module_utils._persist.files im
     NETWORKD_DIR, NM_DIR, STATE_DIR, UNIT_DIR, File, PersistError, apply_files, changes_and_diff, leftovers, plan_files)
 from ansible_collections.underlay.network.plugins.module_utils._persist.networkd import networkd_cleanup, networkd_files
 from ansible_collections.underlay.network.plugins.module_utils._persist.networkmanager import (
-    PROFILE_SUFFIX, NetworkManagerCli, kept_links, link_macs, networkmanager_cleanup, networkmanager_files,
-    profile_link, read_profile, split)
+    PROFILE_SUFFIX, NetworkManagerCli, foreign_vlans, kept_links, link_exists, link_macs, networkmanager_cleanup,
+    networkmanager_files, profile_id, profile_link, read_profile, split)
 from ansible_collections.underlay.network.plugins.module_utils._persist.state import (
     read_state, resolved, state_document, state_file, stored_states)
 
@@ -87,6 +87,7 @@ class Persistence:
         self.python = python or sys.executable or '/usr/bin/python3'
         self.nm_version = nm_version  # NetworkManager's (major, minor); None: not asked (a persist_root), 1.42's rules
         self.kept_by = {}  # network name -> the backend that keeps it
+        self.desired_profiles = []  # the profiles of this run, VLANs first
 
     def _split(self, host):
         """(what NetworkManager keeps, the names of the networks the engine's state keeps: None for all)."""
@@ -95,6 +96,9 @@ class Persistence:
             self.kept_by = {net['name']: self.backend for net in derived['networks']}
             return None, None
         kept, engine_names = split(derived, self.nm_version)
+        # a VLAN someone else made, which a network only sits on, stays theirs: no profile of ours takes it over
+        foreign = foreign_vlans(self.root, kept['vlans'])
+        kept = dict(kept, vlans=[vlan for vlan in kept['vlans'] if vlan['name'] not in foreign])
         self.kept_by = {net['name']: 'engine' if net['name'] in engine_names else 'networkmanager'
                         for net in derived['networks']}
         return kept, engine_names
@@ -128,8 +132,10 @@ class Persistence:
             wanted = (networkd_files(self.root, resolved(host.derived, None), host.proxy_ndp)
                       if self.backend == 'networkd' else [])
             # profiles are written VLANs first: the order they are activated in
-            wanted += networkmanager_files(kept, host.proxy_ndp, link_macs(self.root, [
+            profiles = networkmanager_files(kept, host.proxy_ndp, link_macs(self.root, [
                 net['shim_name'] for net in kept['networks']])) if kept else []
+            self.desired_profiles = [item for item in profiles if item.path.endswith(PROFILE_SUFFIX)]
+            wanted += profiles
             files += wanted + networkd_cleanup(self.root, wanted) + networkmanager_cleanup(self.root, wanted)
         return files + ([] if state.absent else [state])
 
@@ -148,20 +154,31 @@ class Persistence:
         changes, before, after = changes_and_diff(plan)
         units_changed = any(want.path.startswith(UNIT_DIR) for want, _have, _action in plan)
         profiles = [(want, have, action) for want, have, action in plan if want.path.endswith(PROFILE_SUFFIX)]
-        if nmcli is not None and not check_mode and self.root == '/':
+        # NetworkManager is told about our profiles when it runs (with persist: networkmanager it must: preflight);
+        # profiles of an earlier run on a host where it is gone are only removed
+        tell = nmcli is not None and self.root == '/' and (self.backend == 'networkmanager' or (
+            bool(profiles) and nmcli.running()))
+        if tell and not check_mode:
             for want, have, action in profiles:
                 profile = read_profile(self.root, have.path) if action == 'remove file' else None
                 link = (profile or {}).get('connection', {}).get('interface-name')
-                if link and os.path.exists('/sys/class/net/%s' % link):  # the link stays: NetworkManager lets go
+                if link and link_exists(link):  # the link stays: NetworkManager lets go
                     nmcli.release(link, profile, run_ip)
         if plan and not check_mode:
             apply_files(self.root, plan)
         unmanaged = [want for want, _have, action in plan if want.path == NM_UNMANAGED_CONF and action == 'write file']
-        if unmanaged and nmcli is not None and not check_mode and self.root == '/':
+        if unmanaged and nmcli is not None and not check_mode and self.root == '/':  # leave_alone: when it runs
             nmcli.leave_alone(re.findall(r'interface-name:([^;\s]+)', unmanaged[0].content))
-        # NetworkManager takes over the links of the profiles written (VLANs first: the plan keeps their order)
-        up = [profile_link(want.path) for want, _have, action in profiles if action == 'write file']
-        if profiles and nmcli is not None and self.root == '/':
+        # NetworkManager takes over the links of the profiles written, and of ours it does not hold (an activation
+        # that failed, a link made again by the engine), VLANs first: the order the profiles are planned in
+        up = []
+        if tell and self.backend == 'networkmanager':
+            written = {profile_link(want.path) for want, _have, action in profiles if action == 'write file'}
+            active = nmcli.active_profiles()
+            up = [profile_link(item.path) for item in self.desired_profiles
+                  if profile_link(item.path) in written or (link_exists(profile_link(item.path))
+                                                            and active.get(profile_link(item.path)) != profile_id(item.path))]
+        if tell:
             if not check_mode:
                 nmcli.load([want.path for want, _have, _action in profiles])
                 nmcli.activate(up)
@@ -178,10 +195,11 @@ def converge_persistent(params, check_mode=False, docker_client=None, run_comman
 
     `run_command` (AnsibleModule.run_command) tells a running systemd that the units changed."""
     root = params.get('persist_root') or '/'
+    root = '/' if os.path.realpath(root) == '/' else root  # '//' or '/.' is the host's own root too
     nmcli = NetworkManagerCli(run_command) if run_command is not None and root == '/' else None
     kept = kept_links(root) if not params.get('netns') else {}  # NetworkManager keeps these through our profiles
     version = None
-    if nmcli is not None and (params.get('persist') == 'networkmanager' or kept):
+    if nmcli is not None and params.get('persist') == 'networkmanager' and params.get('state') != 'absent':
         version = nmcli.preflight()  # before anything changes
     persistence = Persistence(params.get('persist') or 'none', params.get('netns') or None, root,
                               params.get('state') or 'present', nm_version=version)

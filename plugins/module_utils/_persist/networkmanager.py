@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
-    DEFAULT_MODES, NM_IPVLAN_MODES, NM_IPVLAN_SINCE, NM_MACVLAN_MODES, NM_PROFILE_MARK)
+    DEFAULT_MODES, NM_IPVLAN_MODES, NM_IPVLAN_SINCE, NM_MACVLAN_MODES, NM_PROFILE_MARK, OWNER_MARK)
 from ansible_collections.underlay.network.plugins.module_utils._host.shim import ShimSpec
+from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import RTPROT_UNDERLAY
 from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import shim_args
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
     HEADER, NM_DIR, NM_DISPATCHER_DIR, File, PersistError, ini_text, open_regular, owned_paths)
@@ -47,9 +49,32 @@ def profile_path(link):
     return os.path.join(NM_DIR, PROFILE_PREFIX + link + PROFILE_SUFFIX)
 
 
+def link_exists(name):
+    return os.path.exists('/sys/class/net/%s' % name)
+
+
+def foreign_vlans(root, vlans):
+    """The VLANs that exist without our mark (someone else's, which the networks only sit on): no profile of ours
+    may take them from their owner. Under a persist_root nothing is known: none."""
+    foreign = set()
+    for vlan in vlans if root == '/' else ():
+        try:
+            with open('/sys/class/net/%s/ifalias' % vlan['name']) as handle:
+                if handle.read().strip() != OWNER_MARK:
+                    foreign.add(vlan['name'])
+        except OSError:
+            continue  # not there: ours to make
+    return foreign
+
+
 def profile_link(path):
     """The link of one of our profiles, from its file name."""
     return os.path.basename(path)[len(PROFILE_PREFIX):-len(PROFILE_SUFFIX)]
+
+
+def profile_id(path):
+    """The id (the name nmcli shows) of one of our profiles, from its file name."""
+    return PROFILE_PREFIX + profile_link(path)
 
 
 def nm_version(text):
@@ -176,7 +201,7 @@ def read_profile(root, path):
     except (OSError, PersistError):
         return None
     sections, current = {}, None
-    with os.fdopen(fd) as handle:
+    with os.fdopen(fd, encoding='utf-8', errors='replace') as handle:  # a hand-made file may be in any encoding
         for line in handle:
             line = line.strip()
             if line.startswith('[') and line.endswith(']'):
@@ -218,6 +243,10 @@ class NetworkManagerCli:
     def __init__(self, run_command):
         self.run_command = run_command
 
+    @staticmethod
+    def available():
+        return shutil.which('nmcli', path=os.environ.get('PATH', '') + ':/usr/bin:/usr/sbin:/bin:/sbin') is not None
+
     def run(self, *args, check=True):
         try:
             code, out, err = self.run_command(['nmcli'] + list(args))
@@ -231,7 +260,7 @@ class NetworkManagerCli:
     def preflight(self):
         """NetworkManager's (major, minor); a PersistError before anything changes when it is not there or not
         running."""
-        code, out = self.run('--version', check=False)
+        code, out = self.run('--version', check=False) if self.available() else (127, '')
         version = nm_version(out) if code == 0 else None
         if version is None:
             raise PersistError("persist: networkmanager needs NetworkManager and its nmcli on the host, and nmcli was "
@@ -244,6 +273,8 @@ class NetworkManagerCli:
         return version
 
     def running(self):
+        if not self.available():
+            return False
         code, out = self.run('-t', '-f', 'RUNNING', 'general', check=False)
         return code == 0 and out.strip() == 'running'
 
@@ -252,7 +283,7 @@ class NetworkManagerCli:
         start, and meanwhile `nmcli networking off` would flush a macvlan it assumed as its own)."""
         if links and self.running():
             for link in links:
-                if os.path.exists('/sys/class/net/%s' % link):
+                if link_exists(link):
                     self.run('device', 'set', link, 'managed', 'no', check=False)
 
     def release(self, link, profile, run_ip):
@@ -261,10 +292,16 @@ class NetworkManagerCli:
         self.run('device', 'set', link, 'managed', 'no')
         for destination, metric, source in profile_routes(profile):
             argv = ['ip', '-6' if ':' in destination else '-4', 'route', 'replace', destination, 'dev', link,
-                    'proto', '209']
+                    'proto', str(RTPROT_UNDERLAY)]
             argv += ['metric', str(metric)] if metric is not None else []
             argv += ['src', source] if source else []
             run_ip(argv)
+
+    def active_profiles(self):
+        """{device: the profile it is active with}."""
+        code, out = self.run('-t', '-f', 'DEVICE,CONNECTION', 'device', check=False)
+        pairs = [line.replace('\\:', '\0').split(':', 1) for line in out.splitlines()] if code == 0 else []
+        return {device.replace('\0', ':'): profile.replace('\0', ':') for device, profile in pairs if profile}
 
     def load(self, paths):
         """NetworkManager reads these keyfiles again (a path no longer there: the profile goes)."""

@@ -170,8 +170,8 @@ class Applier:
         old = {'remove route': change.details.get('metric'), 'set route metric': change.before,
                'set route source': change.details.get('old_metric')}.get(change.action)
         if old is not None:
-            # a route NetworkManager set carries its protocol, not ours: where both are ours, any protocol (0) goes
-            protocol = spec.route_protocols[0] if len(spec.route_protocols) == 1 else 0
+            # with the protocol the route has (the plan names another than ours: NetworkManager's)
+            protocol = change.details.get('protocol', netlink.RTPROT_UNDERLAY)
             self._queue_request(spec.netns, netlink.del_route(*(where + (old, protocol))), spec,
                                 'remove route %s via' % network)
         if change.action in ('add route', 'set route metric', 'set route source'):

@@ -124,8 +124,14 @@ def plan_link(spec: LinkSpec, snapshots: dict[str | None, Snapshot], missing_nam
     if spec.alias is not None and (current.get('alias') or '') != spec.alias:
         changes.append(Change('set alias', 'alias', current.get('alias'), spec.alias))
     if spec.routes is not None:
-        changes.extend(route_changes(snapshot.owned_routes(current, spec.route_protocols), spec.routes,
-                                     snapshot.owned_route_sources(current, spec.route_protocols), spec.route_sources))
+        routing = route_changes(snapshot.owned_routes(current, spec.route_protocols), spec.routes,
+                                snapshot.owned_route_sources(current, spec.route_protocols), spec.route_sources)
+        protocols = snapshot.owned_route_protocols(current, spec.route_protocols)
+        for change in routing:  # a route another protocol of ours set (NetworkManager's) is removed as it is
+            found = protocols.get(change.details['route'], netlink.RTPROT_UNDERLAY)
+            if change.action != 'add route' and found != netlink.RTPROT_UNDERLAY:
+                change.details['protocol'] = found
+        changes.extend(routing)
     if spec.ipv6_conf:
         if None in before['ipv6_conf'].values():
             raise ValidationError(

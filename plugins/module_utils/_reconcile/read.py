@@ -85,6 +85,10 @@ class Snapshot:
         """{destination: preferred source or None} of the same routes."""
         return {'%s/%d' % (route['dst'], route['dst_len']): route['prefsrc'] for route in self._owned(link, protocols)}
 
+    def owned_route_protocols(self, link: dict | None, protocols: Collection[int]) -> dict[str, int]:
+        """{destination: protocol} of the same routes (a route is removed with the protocol it has)."""
+        return {'%s/%d' % (route['dst'], route['dst_len']): route['proto'] for route in self._owned(link, protocols)}
+
     def _owned(self, link, protocols):
         return [route for route in self.routes or ()
                 if link is not None and route['oif'] == link['index'] and route['dst'] is not None
