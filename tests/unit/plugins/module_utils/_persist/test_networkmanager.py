@@ -17,7 +17,7 @@ from ansible_collections.underlay.network.plugins.module_utils._persist.converge
 from ansible_collections.underlay.network.plugins.module_utils._persist.networkmanager import (
     kept_links, networkmanager_files, nm_version, profile_routes, read_profile, split)
 
-from test_persist import NETWORKS, files, host  # pylint: disable=import-error
+from ansible_collections.underlay.network.tests.unit.plugins.module_utils._persist.test_persist import NETWORKS, files, host
 
 NM = 'etc/NetworkManager/system-connections/'
 # a macvlan network on a VLAN of its own, two subnets (each route gets its subnet's source)
