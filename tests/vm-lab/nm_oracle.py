@@ -9,7 +9,8 @@ import shlex
 
 # keys NetworkManager writes that we leave out, with the value that means the same as leaving it out
 NM_DEFAULTS = {('ipv6', 'addr-gen-mode'): 'default', ('vlan', 'flags'): '1'}
-MODE_NAMES = {'macvlan': {'1': 'vepa', '2': 'bridge', '3': 'private', '4': 'passthru', '5': 'source'}}
+MODE_NAMES = {'macvlan': {'1': 'vepa', '2': 'bridge', '3': 'private', '4': 'passthru', '5': 'source'},
+              'ipvlan': {'1': 'l2', '2': 'l3', '3': 'l3s'}}  # ipvlan: NetworkManager 1.52 on
 
 
 def parse_keyfile(text):

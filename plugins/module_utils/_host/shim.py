@@ -24,7 +24,7 @@ from ansible_collections.underlay.network.plugins.module_utils._common.vocabular
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
 from ansible_collections.underlay.network.plugins.module_utils._links.kinds import KINDS
 from ansible_collections.underlay.network.plugins.module_utils._links.spec import (
-    ROUTES_OURS, ROUTES_OURS_OR_NETWORK_MANAGERS, address_sort_key, build_spec, normalise_routes)
+    ROUTES_OURS, ROUTES_OURS_OR_STATIC, address_sort_key, build_spec, normalise_routes)
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import port_siblings
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.transaction import Transaction
@@ -130,7 +130,7 @@ class ShimSpec:
         spec = build_spec(self.kind, params, KINDS[self.kind].normalise(params))
         spec.routes = normalise_routes([str(network) for network in self.routes], self.metric)
         spec.route_sources = self.route_sources()
-        spec.route_protocols = ROUTES_OURS_OR_NETWORK_MANAGERS if self.kept_by_network_manager else ROUTES_OURS
+        spec.route_protocols = ROUTES_OURS_OR_STATIC if self.kept_by_network_manager else ROUTES_OURS
         spec.alias = OWNER_MARK
         spec.nodad = True  # the host address is usable when the task returns
         if any(address.version == 6 for address in self.addresses) and spec.options['mode'] in ANSWERS_FOR_HOST:

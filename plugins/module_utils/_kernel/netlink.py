@@ -80,7 +80,7 @@ IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
 RTEXT_FILTER_SKIP_STATS = 1 << 3
 # rtm_protocol of the routes this collection owns (unassigned in /etc/iproute2/rt_protos; `ip route` shows 209)
 RTPROT_UNDERLAY = 209
-# rtm_protocol of the routes NetworkManager sets from a profile's routeN (it has no way to set ours)
+# rtm_protocol of static routes: NetworkManager sets a profile's routeN with it (it has no way to set ours)
 RTPROT_STATIC = 4
 IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS = 1, 2, 8
 IFA_F_TEMPORARY, IFA_F_NODAD, IFA_F_DADFAILED, IFA_F_TENTATIVE = 0x01, 0x02, 0x08, 0x40

@@ -22,7 +22,7 @@ from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink i
 
 IPV6_DEFAULT_METRIC = 1024  # what IPv6 stores for a route metric of 0 (IP6_RT_PRIO_USER)
 ROUTES_OURS = (RTPROT_UNDERLAY,)
-ROUTES_OURS_OR_NETWORK_MANAGERS = (RTPROT_UNDERLAY, RTPROT_STATIC)
+ROUTES_OURS_OR_STATIC = (RTPROT_UNDERLAY, RTPROT_STATIC)
 
 
 # The options every link module shares (documented once in doc_fragments/link.py).
@@ -74,8 +74,8 @@ class LinkSpec:
         # {destination: source address or None}: the source the kernel gives traffic on each route (RTA_PREFSRC);
         # None: unmanaged. A link with addresses in several subnets needs it, or replies come back to the wrong one
         self.route_sources = route_sources
-        # the rtm_protocol values that make a route through the link ours: 209, and on a link whose NetworkManager
-        # profile is ours also NetworkManager's (it sets the routes of the profile with its own protocol)
+        # the rtm_protocol values that make a route through the link ours: 209, and on a link a network stack keeps
+        # for us (a NetworkManager profile of ours) also static, the protocol that stack sets its routes with
         self.route_protocols = route_protocols
         self.nodad = nodad  # IPv6 addresses usable at once (no duplicate address detection)
         # {name: value} of net.ipv6.conf.<link>.* settings the link must have (proxy_ndp, forwarding); None: unmanaged
