@@ -164,6 +164,38 @@ def networking_off_on(guest):
         containers(guest, [c for c in CONTAINERS if c[2] == 'ulpd0.30'])
 
 
+def leaving_networkmanager(lab, guest):
+    """persist: false on the networkmanager guest: our profiles go, a profile made by hand on the same parent stays,
+    NetworkManager lets go of the links (they stay, unmanaged, and the containers answer), their routes are ours
+    again (209) and a second run changes nothing; then state: absent leaves no link or file of ours."""
+    shell(guest, 'nmcli connection add type macvlan ifname ulphand dev eth0 mode bridge con-name ulp-hand-made '
+                 'ipv4.method disabled ipv6.method ignore >/dev/null')
+    changed, out = site(lab, [guest], [False])
+    assert changed[0] > 0, out
+    names = guest.ssh('nmcli', '-g', 'NAME', 'connection', 'show').stdout.split()
+    assert 'ulp-hand-made' in names and not [name for name in names if name.startswith('underlay-network-')], names
+    assert {link: state.split('/')[0] for link, state in nm_states(guest).items()} == dict.fromkeys(OURS, '10 (unmanaged)')
+    # the routes NetworkManager had set are the engine's again (protocol 209: our_links reads only those)
+    have = our_links(guest)
+    assert all(have.get(name) == wanted for name, wanted in shims_expected(guest).items()), have
+    assert answer_within(guest, time.monotonic()) is not None, (reachable(guest), container_reaches_host(guest))
+    changed, out = site(lab, [guest], [False])
+    assert changed == [0], out
+    # the containers go first (absent leaves a VLAN that still carries their ports, and says so)
+    shell(guest, 'for netns in %s; do ip netns del $netns; done' % ' '.join(c[0] for c in CONTAINERS))
+    changed, out = site(lab, [guest], [False], host_reachability_state='absent')
+    assert changed[0] > 0, out
+    left = shell(guest, 'ls /etc/NetworkManager/system-connections/; ls /etc/systemd/network/ /etc/underlay.network '
+                        '2>&1; ip -br link').stdout
+    assert 'underlay-network' not in left and not our_links(guest) and 'ulp-hand-made.nmconnection' in left, left
+    assert 'ulphand@eth0' in left, left
+
+
+def shims_expected(guest):
+    """{shim: (addresses, routes)} as the engine keeps them (routes with its protocol)."""
+    return {name: (sorted(mine(SHIMS, guest)[name]), sorted(mine(ROUTES, guest)[name])) for name in SHIMS}
+
+
 def setup(guest):
     guest.ssh('modprobe', 'dummy')
     eth0_profile(guest)
@@ -261,6 +293,8 @@ def test_networkmanager_leaves_what_the_role_made_alone(nm_lab):
         check(nm_lab, guests, backends, event, timings)
     # the containers on the dummy answer too after its re-creation (all of them did: answering)
     assert all(set(reachable(guest, ON_DUMMY).values()) == {'ok'} for guest in guests)
+
+    leaving_networkmanager(nm_lab, guests[1])
 
     heads = ['g%d %s' % (number, 'engine' if backend is True else backend) for number, backend in BACKENDS]
     rows = ['%-24s%s' % ('event', ''.join('%18s' % head for head in heads))]
