@@ -21,18 +21,22 @@ import vm_lab  # noqa: E402  (after the path insert)
 LAB_NAME = os.environ.get("VM_LAB_TEST_NAME", "vmlt")
 
 
-@pytest.fixture(scope="session")
-def lab():
-    the_lab = vm_lab.Lab(LAB_NAME)
-    the_lab.down()  # a lab left by an interrupted run
+def booted_lab(name, count=2, variant="base"):
+    """A lab booted afresh (one left by an interrupted run goes first), removed afterwards also on failure."""
+    vm_lab.Lab(name).down()
     try:
-        the_lab = vm_lab.Lab(LAB_NAME)
-        boot = the_lab.up(2)
-        print(f"\nvm-lab {LAB_NAME}: image {the_lab.image.build_info['recipe']}, boot to SSH {boot}")
+        the_lab = vm_lab.Lab(name)
+        boot = the_lab.up(count, variant)
+        print(f"\nvm-lab {name}: image {the_lab.image.build_info['recipe']}, boot to SSH {boot}")
         yield the_lab
     finally:
         if os.environ.get("VM_LAB_KEEP") != "1":  # VM_LAB_KEEP=1: leave it up to look at (then: down)
-            vm_lab.Lab(LAB_NAME).down()
+            vm_lab.Lab(name).down()
+
+
+@pytest.fixture(scope="session")
+def lab():
+    yield from booted_lab(LAB_NAME)
 
 
 def ansible_playbook(lab, playbook, *args):

@@ -21,12 +21,12 @@ when NetworkManager deactivates it (`nmcli networking off`), and the container p
 VLAN and shim are back by themselves, and the containers on that VLAN are made again, as their runtime would.
 """
 import json
-import os
 import time
 
 import pytest
 import nm_oracle
 import vm_lab
+from conftest import booted_lab
 from test_persistence import (CONTAINERS, HOST_MAIN, ON_DUMMY, OURS, ROUTES, SHIMS, both, container_reaches_host, containers,
                               dummy_parent, mine, our_links, reachable, reboot, shell, site, unit)
 
@@ -47,16 +47,7 @@ ANSWER_TIMEOUT = 30
 
 @pytest.fixture(scope='module')
 def nm_lab():
-    the_lab = vm_lab.Lab(LAB_NAME)
-    the_lab.down()  # a lab left by an interrupted run
-    try:
-        the_lab = vm_lab.Lab(LAB_NAME)
-        boot = the_lab.up(2, ['nm', 'nm'])
-        print('\nvm-lab %s: image %s, boot to SSH %s' % (LAB_NAME, the_lab.image.build_info['recipe'], boot))
-        yield the_lab
-    finally:
-        if os.environ.get('VM_LAB_KEEP') != '1':  # VM_LAB_KEEP=1: leave it up to look at (then: down)
-            vm_lab.Lab(LAB_NAME).down()
+    yield from booted_lab(LAB_NAME, 2, ['nm', 'nm'])
 
 
 def eth0_profile(guest):

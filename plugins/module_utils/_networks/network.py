@@ -121,6 +121,11 @@ def _raw_subnets(name, raw):
     return [{field: raw.get(field) for field in SUBNET_FIELDS}]
 
 
+def vlan_link_name(parent: str, vlan_id: int) -> str:
+    """The name of the VLAN sub-interface a network with `vlan_id` sits on: <parent>.<id>, as ip and networkd name it."""
+    return '%s.%d' % (parent, vlan_id)
+
+
 def _subnet(name, raw, reserved, source, where):
     """One subnet of a network: {subnet, gateway, ip_range, shim_address} validated against each other."""
     def field(key):
@@ -191,7 +196,7 @@ def normalise_network(raw, index: int = 0) -> dict:
         if not 1 <= vlan_id <= 4094:
             raise NetworkError(name, 'vlan_id', vlan_id, "vlan_id %d is out of range; give a VLAN id from 1 to 4094, "
                                "or leave it out for an untagged network" % vlan_id)
-        link_parent = '%s.%d' % (parent, vlan_id)
+        link_parent = vlan_link_name(parent, vlan_id)
         if len(link_parent.encode('utf-8')) > IFNAMSIZ:
             raise NetworkError(name, 'vlan_id', vlan_id, "the VLAN sub-interface name '%s' would be %d bytes, more "
                                "than the kernel's %d; create the VLAN sub-interface under a shorter name "

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 
 from ansible_collections.underlay.network.plugins.module_utils._common.change import step
@@ -38,7 +37,8 @@ from ansible_collections.underlay.network.plugins.module_utils._common.errors im
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DOCKER_HOST
 from ansible_collections.underlay.network.plugins.module_utils._host.converge import HostNetworks
 from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
-from ansible_collections.underlay.network.plugins.module_utils._persist.engine import NM_UNMANAGED_CONF, engine_files
+from ansible_collections.underlay.network.plugins.module_utils._persist.engine import (
+    NM_UNMANAGED_CONF, engine_files, root_links)
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
     NETWORKD_DIR, NM_DIR, STATE_DIR, UNIT_DIR, File, PersistError, apply_files, changes_and_diff, leftovers, plan_files)
 from ansible_collections.underlay.network.plugins.module_utils._persist.networkd import networkd_cleanup, networkd_files
@@ -88,6 +88,7 @@ class Persistence:
         self.nm_version = nm_version  # NetworkManager's (major, minor); None: not asked (a persist_root), 1.42's rules
         self.kept_by = {}  # network name -> the backend that keeps it
         self.desired_profiles = []  # the profiles of this run, VLANs first
+        self.root_networks = []  # the host namespace's stored networks (the engine's NetworkManager drop-in)
 
     def _split(self, host):
         """(what NetworkManager keeps, the names of the networks the engine's state keeps: None for all)."""
@@ -124,6 +125,7 @@ class Persistence:
             state = File(mine, content=json.dumps(doc, indent=2, sort_keys=True) + '\n')
         else:
             state = File(mine)
+        self.root_networks = (docs_after.get(None) or {}).get('networks', [])  # what the engine's drop-in names
         # a state is removed before the engine that replays it, and written after it: a power cut in between never
         # leaves a state whose engine is missing or half copied
         files += [state] if state.absent else []
@@ -168,7 +170,7 @@ class Persistence:
             apply_files(self.root, plan)
         unmanaged = [want for want, _have, action in plan if want.path == NM_UNMANAGED_CONF and action == 'write file']
         if unmanaged and nmcli is not None and not check_mode and self.root == '/':  # leave_alone: when it runs
-            nmcli.leave_alone(re.findall(r'interface-name:([^;\s]+)', unmanaged[0].content))
+            nmcli.leave_alone(root_links(self.root_networks))
         # NetworkManager takes over the links of the profiles written, and of ours it does not hold (an activation
         # that failed, a link made again by the engine), VLANs first: the order the profiles are planned in
         up = []

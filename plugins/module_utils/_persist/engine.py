@@ -20,6 +20,7 @@ import os
 import sys
 
 from ansible_collections.underlay.network.plugins.module_utils._kernel.systemd import device_unit, systemd_escape_path
+from ansible_collections.underlay.network.plugins.module_utils._networks.network import vlan_link_name
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
     ENGINE_DIR, HEADER, UNIT_DIR, UNIT_PREFIX, File, owned_paths)
 from ansible_collections.underlay.network.plugins.module_utils._persist.state import root_parents
@@ -138,7 +139,7 @@ def root_links(networks):
     for net in networks:
         names.add(net['shim_name'])
         if net.get('vlan_id') is not None:
-            names.add('%s.%d' % (net['parent'], net['vlan_id']))
+            names.add(vlan_link_name(net['parent'], net['vlan_id']))
     return sorted(names)
 
 
