@@ -52,7 +52,7 @@ _read_specs()
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(('roles', 'validate_only'))
+    _VALID_ARGS = frozenset(('roles', 'validate_only', 'set_stats'))
 
     def _variables(self, roles, task_vars):
         """The roles' variables, templated, checked against their specs and completed with their defaults."""
@@ -109,11 +109,25 @@ class ActionModule(ActionBase):
             if self._task.check_mode:  # nothing can be planned without pyroute2: say what would happen
                 reach = args['host_reachability']
                 fact, line = reachability_report(reach, None, network_plan(reach['networks'], None)['drivers'], True)
-                return dict(result, changed=True, host_reachability_result=fact, host_reachability_report=line,
-                            warnings=['pyroute2 is not installed yet (%s would be), so check mode cannot plan the '
-                                      'drivers, links, shims and routes: their plan needs it'
-                                      % variables['host_reachability_pyroute2_package']])
+                planned = dict(result, changed=True, host_reachability_result=fact, host_reachability_report=line,
+                               warnings=['pyroute2 is not installed yet (%s would be), so check mode cannot plan the '
+                                         'drivers, links, shims and routes: their plan needs it'
+                                         % variables['host_reachability_pyroute2_package']])
+                return self._with_stats(planned, roles, variables, task_vars['inventory_hostname'])
             run = self._execute_module('underlay.network.underlay_host', module_args=args, task_vars=task_vars)
             run['changed'] = True
         result.update(run)
-        return result
+        return self._with_stats(result, roles, variables, task_vars['inventory_hostname'])
+
+    def _with_stats(self, result, roles, variables, host):
+        """With set_stats, the summary AWX shows, as a set_stats task would give it: the networks a host has or,
+        with host_reachability_state absent, what its teardown removed and left."""
+        if not self._task.args.get('set_stats') or result.get('failed') or 'host_reachability' not in roles:
+            return result
+        if variables['host_reachability_state'] == 'absent':
+            fact = result.get('host_reachability_result') or {}
+            data = {'underlay_teardown': {host: {'removed': fact.get('removed') or [], 'left_to_their_owners':
+                                                 fact.get('left') or [], 'check_mode': self._task.check_mode}}}
+        else:
+            data = {'underlay_networks': {host: [net['name'] for net in variables['host_reachability_networks'] or []]}}
+        return dict(result, ansible_stats={'data': data, 'per_host': False, 'aggregate': True})

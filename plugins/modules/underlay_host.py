@@ -42,6 +42,15 @@ options:
     description: Only check the variables and the networks' definitions; nothing is read or changed on the host.
     type: bool
     default: false
+  set_stats:
+    description:
+      - Also give AWX this run's summary, as an C(ansible.builtin.set_stats) task with C(aggregate) and without
+        C(per_host) would - C(underlay_networks) (each host's network names) or, with C(host_reachability_state)
+        C(absent), C(underlay_teardown) (what each host's teardown removed and left, and whether it was check
+        mode). Only with the host_reachability part, and only on success. C(site.yml) and C(teardown.yml) use it
+        instead of a task of their own.
+    type: bool
+    default: false
   kernel_modules:
     description:
       - Filled in by the action from the C(kernel_modules_*) variables (not given in a task) - C(drivers),
@@ -77,8 +86,9 @@ EXAMPLES = r'''
     validate_only: true
   any_errors_fatal: true
 
-- name: Kernel drivers, promiscuous NICs and the networks' host side, one call per host
+- name: Kernel drivers, promiscuous NICs and the networks' host side, one call per host, with AWX's summary
   underlay.network.underlay_host:
+    set_stats: true
   register: underlay_host_run
 
 - name: The roles' facts
@@ -156,6 +166,7 @@ def main():
     run_module(dict(
         roles=dict(type='list', elements='str', choices=list(ROLES), default=list(ROLES)),
         validate_only=dict(type='bool', default=False),
+        set_stats=dict(type='bool', default=False),  # the action's (the summary for AWX)
         kernel_modules=dict(type='dict'),
         promisc=dict(type='dict'),
         host_reachability=dict(type='dict'),
