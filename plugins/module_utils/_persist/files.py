@@ -185,32 +185,53 @@ def _directories(root, desired):
 
 
 def apply_files(root, plan):
-    for want, _have, action in plan:
-        full = os.path.join(root, want.path)
-        try:
-            if action == 'fix directory':
-                os.chown(full, os.geteuid(), -1, follow_symlinks=False)
-                os.chmod(full, 0o755)
-                continue
+    # removals from one directory are synced together (a teardown removes the engine's hundred-odd files), and
+    # before anything else happens: what follows still finds them gone on disk
+    removed_from = None  # the directory (relative) of the removals not synced yet
+    try:
+        for want, _have, action in plan:
+            folder = os.path.dirname(want.path)
+            if removed_from is not None and (action != 'remove file' or folder != removed_from):
+                _sync_removals(root, removed_from)
+                removed_from = None
+            _apply_file(root, want, action, os.path.join(root, want.path))
             if action == 'remove file':
-                if os.path.lexists(full):  # a leftover the write of its own file already cleared
-                    os.unlink(full)  # a symlink itself, never what it points to
-                _sync_dir(os.path.dirname(full))
-                _prune_dirs(root, os.path.dirname(want.path))
-                continue
-            _make_dirs(root, os.path.dirname(want.path))
-            partial = full + PARTIAL
-            if os.path.lexists(partial):  # left by a run that was killed while writing it
-                _check_partial(partial)
-                os.unlink(partial)
-            if action == 'link file':
-                os.symlink(want.link, partial)
-            else:
-                _write_new(partial, want.content, want.mode)
-            os.rename(partial, full)  # atomic: the old file or the new one, never half of one
-            _sync_dir(os.path.dirname(full))
-        except OSError as exc:
-            raise PersistError('cannot %s %s: %s' % (action.split()[0], full, exc.strerror or exc), 'persist', full)
+                removed_from = folder
+    finally:
+        if removed_from is not None:
+            _sync_removals(root, removed_from)
+
+
+def _sync_removals(root, relative):
+    """The removals from a directory on disk, then the directory itself removed if that left it empty."""
+    if os.path.isdir(os.path.join(root, relative)):  # gone already: nothing of it to sync
+        _sync_dir(os.path.join(root, relative))
+        _prune_dirs(root, relative)
+
+
+def _apply_file(root, want, action, full):
+    try:
+        if action == 'fix directory':
+            os.chown(full, os.geteuid(), -1, follow_symlinks=False)
+            os.chmod(full, 0o755)
+            return
+        if action == 'remove file':
+            if os.path.lexists(full):  # a leftover the write of its own file already cleared
+                os.unlink(full)  # a symlink itself, never what it points to
+            return
+        _make_dirs(root, os.path.dirname(want.path))
+        partial = full + PARTIAL
+        if os.path.lexists(partial):  # left by a run that was killed while writing it
+            _check_partial(partial)
+            os.unlink(partial)
+        if action == 'link file':
+            os.symlink(want.link, partial)
+        else:
+            _write_new(partial, want.content, want.mode)
+        os.rename(partial, full)  # atomic: the old file or the new one, never half of one
+        _sync_dir(os.path.dirname(full))
+    except OSError as exc:
+        raise PersistError('cannot %s %s: %s' % (action.split()[0], full, exc.strerror or exc), 'persist', full)
 
 
 def _write_new(path, content, mode):
@@ -224,12 +245,15 @@ def _write_new(path, content, mode):
 
 
 def _sync_dir(path):
-    """The directory's entries on disk (a rename is durable only once its directory is)."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    """The directory's entries on disk (a rename or a removal is durable only once its directory is)."""
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise PersistError('cannot sync the directory %s: %s' % (path, exc.strerror or exc), 'persist', path)
 
 
 def _make_dirs(root, relative):
