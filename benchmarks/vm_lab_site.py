@@ -6,7 +6,8 @@
 Boots a VM lab of two guests (scripts/vm-lab, lab name vmlf), gives each the macvlan lab's network on its eth0
 (lab/layout.py), then for each collection: one `ansible.builtin.ping` task (the floor), site.yml (converge),
 site.yml again (unchanged) and teardown.yml, as whole ansible-playbook runs over SSH with pipelining. Prints
-the seconds and the tasks per host (from the play recap). The lab is removed at the end, also on failure.
+the seconds, the tasks per host (from the play recap) and the controller's CPU seconds (ansible-playbook, its
+workers and their ssh clients). The lab is removed at the end, also on failure.
 
     .venv/py311/bin/python benchmarks/vm_lab_site.py --before DIR    (DIR: e.g. `git archive <commit>` unpacked)
 
@@ -66,9 +67,10 @@ def main():
             farm = fleet.farm_for(collection)
             farms.append(farm)
             for run, playbook in RUNS:
-                took, tasks, _out = fleet.playbook(farm, path, ping if playbook is None else
-                                                   os.path.join(collection, 'playbooks', playbook), 8)
-                print('%-6s %-11s %5.1f s  %3s tasks per host' % (label, run, took, tasks), flush=True)
+                took, tasks, _out, cpu = fleet.playbook(farm, path, ping if playbook is None else
+                                                        os.path.join(collection, 'playbooks', playbook), 8)
+                print('%-6s %-11s %5.1f s  %3s tasks per host  (controller CPU %.1f s)' % (label, run, took, tasks, cpu),
+                      flush=True)
     finally:
         vm_lab.Lab(LAB).down()
         for directory in farms + [workdir]:

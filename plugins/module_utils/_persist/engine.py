@@ -36,25 +36,46 @@ NM_CONF_DIR = 'etc/NetworkManager/conf.d'
 NM_UNMANAGED_CONF = os.path.join(NM_CONF_DIR, '60-underlay-network.conf')
 
 
+PACKAGE = 'ansible_collections.underlay.network.plugins.module_utils'
+# What a boot replay runs: _persist/replay.py and the engine modules it imports, followed through. The copy holds
+# exactly these, whichever module writes it and whatever else that module imported: host_networks and
+# underlay_host write the same copy (it used to be every module the run had imported, so each rewrote the
+# other's).
+# tests/unit/plugins/module_utils/_persist/test_engine_copy.py keeps the list equal to those imports.
+REPLAY_MODULES = (
+    '_common.change', '_common.errors', '_common.fields', '_common.vocabulary',
+    '_host.converge', '_host.gate', '_host.lock', '_host.shim',
+    '_kernel.icmp', '_kernel.netlink', '_kernel.sysctl',
+    '_links.kinds', '_links.spec',
+    '_networks.cni', '_networks.definitions', '_networks.docker', '_networks.from_source', '_networks.network',
+    '_networks.options', '_networks.podman', '_networks.sources',
+    '_persist.files', '_persist.replay', '_persist.state',
+    '_reconcile.apply', '_reconcile.diagnose', '_reconcile.plan', '_reconcile.read', '_reconcile.transaction',
+)
+
+
+def _source(name, module):
+    """The module's source as its loader has it, or None for a module made at runtime."""
+    loader = getattr(getattr(module, '__spec__', None), 'loader', None)
+    try:
+        source = loader.get_source(name) if loader is not None and hasattr(loader, 'get_source') else None
+    except (ImportError, OSError):
+        return None
+    return source.decode('utf-8') if isinstance(source, bytes) else source  # Ansible's collection loader: bytes
+
+
 def engine_sources():
-    """{relative path: source} of the engine as this process imported it, and the parts of
-    ansible.module_utils it imports (a host needs no Ansible at boot)."""
+    """{relative path: source} of the engine's REPLAY_MODULES (all imported with _persist.replay, above) and the
+    parts of ansible.module_utils this process imported (a host needs no Ansible at boot)."""
     sources = {}
+    for short in REPLAY_MODULES:
+        name = '%s.%s' % (PACKAGE, short)
+        sources[name.replace('.', '/') + '.py'] = _source(name, sys.modules[name])
     for name, module in sorted(sys.modules.items()):
-        if module is None or not (name == 'ansible' or name.startswith('ansible.module_utils')
-                                  or name.startswith('ansible_collections.underlay.network.plugins.module_utils')):
-            continue
-        loader = getattr(getattr(module, '__spec__', None), 'loader', None)
-        try:
-            source = loader.get_source(name) if loader is not None and hasattr(loader, 'get_source') else None
-        except (ImportError, OSError):
-            source = None
-        if source is None:
-            continue  # a module made at runtime, not a file
-        if isinstance(source, bytes):  # Ansible's collection loader hands out bytes
-            source = source.decode('utf-8')
-        relative = name.replace('.', '/') + ('/__init__.py' if hasattr(module, '__path__') else '.py')
-        sources[relative] = source
+        if module is not None and (name == 'ansible' or name.startswith('ansible.module_utils')):
+            source = _source(name, module)
+            if source is not None:
+                sources[name.replace('.', '/') + ('/__init__.py' if hasattr(module, '__path__') else '.py')] = source
     # only ansible.module_utils is needed (the full package's __init__ pulls in the controller): a stub,
     # as in the payload Ansible sends a module
     sources['ansible/__init__.py'] = ''
