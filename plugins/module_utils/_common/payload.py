@@ -5,9 +5,10 @@
 """The collection's code in a module's payload, compiled once per run instead of twice.
 
 A module runs from the zip file Ansible sends (AnsiballZ), so every import compiles its source: no bytecode
-is cached. Python's zipimport (3.9 to 3.12 at least) compiles each file twice: once when the import system
-asks where the module comes from (zipimporter.get_filename compiles to find out) and again to run it.
-Compiling was 54% of an unchanged underlay_host run, and half of that was the second pass.
+is cached. Python's zipimport compiles each file twice: once when the import system asks where the module comes
+from (zipimporter.get_filename compiles to find out) and again to run it (measured on 3.11 and 3.12; CPython
+issue gh-141276 is open for 3.13 to 3.15). Compiling was 54% of an unchanged underlay_host run, and half of that
+was the second pass.
 
 Importing this module, when it was itself loaded from a zip, puts a finder first on sys.meta_path for this
 collection's module_utils only: it reads each source from the same archive through zipimport and compiles
