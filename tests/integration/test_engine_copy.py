@@ -34,12 +34,12 @@ def test_the_module_and_the_role_write_one_copy_and_then_change_nothing(lab, tmp
         'host_reachability_config_root': str(tmp_path / 'root'),
         'host_reachability_networks': [{'name': 'n1', 'parent': 'up0', 'subnet': '198.18.61.0/24',
                                         'ip_range': '198.18.61.16/28', 'shim_address': '198.18.61.254'}]}}}}))
-    first = ansible_playbook('engine_copy.yml', '-i', str(inventory), '-e', 'target=%s' % host)
+    first = ansible_playbook('engine_copy.yml', '-i', str(inventory))
     assert first.returncode == 0, first.stdout[-3000:]
     written = changed_files(first.stdout)
     assert any(path.startswith(LIB) for path in written['module']), written  # the module wrote the copy
     assert written['role'] == [], written  # and the role found it as it wants it
-    again = ansible_playbook('engine_copy.yml', '-i', str(inventory), '-e', 'target=%s' % host)
+    again = ansible_playbook('engine_copy.yml', '-i', str(inventory))
     assert again.returncode == 0, again.stdout[-3000:]
     assert changed_files(again.stdout) == {'module': [], 'role': []}
     assert 'changed=0' in again.stdout, again.stdout[-3000:]
