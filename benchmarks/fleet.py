@@ -11,7 +11,11 @@ each one's ratio to the floor and the tasks per host (from the play recap); then
 (ansible-playbook, its workers and the module runs they wait for: user + system) and their ratios to the
 floor's, which other work on a shared machine moves far less than the wall-clock figures.
 
-    .venv/py311/bin/python benchmarks/fleet.py [--sizes 10,40,100] [--collection DIR] [--forks 8] [--json FILE]
+    .venv/py311/bin/python benchmarks/fleet.py [--sizes 10,40,100] [--repeat 1] [--collection DIR] [--forks 8]
+                                               [--json FILE]
+
+--repeat N measures each size N times on fresh hosts and then prints the median of each ratio (the CPU ratios
+move by about a tenth between neighbouring runs here, the wall-clock ones by up to a third).
 
 --collection measures another checkout of the collection the same way (an older commit unpacked with
 `git archive`). Everything lives in namespaces named ulfleet-* and a temporary directory, removed at the end.
@@ -151,9 +155,23 @@ def ratio_columns(figures, index):
     return '%9.1fx %10.1fx %13.1fx' % tuple(figures[run][index] / floor for run in ('site', 'site again', 'teardown'))
 
 
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def median_columns(repeats, index):
+    """ratio_columns with each ratio the median over the repeated measurements."""
+    return '%9.1fx %10.1fx %13.1fx' % tuple(
+        median([figures[run][index] / figures['ping'][index] for figures in repeats])
+        for run in ('site', 'site again', 'teardown'))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--sizes', default='10,40,100')
+    parser.add_argument('--repeat', type=int, default=1)
     parser.add_argument('--collection', default=REPO)
     parser.add_argument('--forks', type=int, default=8)
     parser.add_argument('--json', help='also write the figures to this file')
@@ -162,16 +180,22 @@ def main():
     print('%5s %s' % ('hosts', ''.join('%18s' % run for run in RUNS)) + '   site/floor again/floor teardown/floor')
     results = {}
     for count in (int(size) for size in options.sizes.split(',')):
-        figures = measure(options.collection, count, options.forks)
-        results[count] = figures
-        print('%5d %s   %s' % (count, ''.join('%9.1f s %2s tasks' % figures[run][:2] for run in RUNS),
-                               ratio_columns(figures, 0)))
-        print('%5s %s   %s' % ('cpu', ''.join('%9.1f s %8s' % (figures[run][2], '') for run in RUNS),
-                               ratio_columns(figures, 2)), flush=True)
+        results[count] = []
+        for _attempt in range(options.repeat):
+            figures = measure(options.collection, count, options.forks)
+            results[count].append(figures)
+            print('%5d %s   %s' % (count, ''.join('%9.1f s %2s tasks' % figures[run][:2] for run in RUNS),
+                                   ratio_columns(figures, 0)))
+            print('%5s %s   %s' % ('cpu', ''.join('%9.1f s %8s' % (figures[run][2], '') for run in RUNS),
+                                   ratio_columns(figures, 2)), flush=True)
+        if options.repeat > 1:
+            print('%5d median of %d %s   %s' % (count, options.repeat, ' ' * 77, median_columns(results[count], 0)))
+            print('%5s median of %d %s   %s' % ('cpu', options.repeat, ' ' * 77, median_columns(results[count], 2)),
+                  flush=True)
     if options.json:
         with open(options.json, 'w', encoding='utf-8') as handle:
-            json.dump({str(k): {run: list(v) for run, v in figures.items()} for k, figures in results.items()}, handle,
-                      indent=1)
+            json.dump({str(count): [{run: list(value) for run, value in figures.items()} for figures in repeats]
+                       for count, repeats in results.items()}, handle, indent=1)
 
 
 if __name__ == '__main__':
