@@ -41,9 +41,10 @@ from ansible_collections.underlay.network.plugins.module_utils._persist.engine i
     NM_UNMANAGED_CONF, engine_files, root_links)
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
     NETWORKD_DIR, NM_DIR, STATE_DIR, UNIT_DIR, File, PersistError, apply_files, changes_and_diff, leftovers, plan_files)
+from ansible_collections.underlay.network.plugins.module_utils._persist.marks import without_foreign_vlans
 from ansible_collections.underlay.network.plugins.module_utils._persist.networkd import networkd_cleanup, networkd_files
 from ansible_collections.underlay.network.plugins.module_utils._persist.networkmanager import (
-    PROFILE_SUFFIX, NetworkManagerCli, foreign_vlans, kept_links, link_exists, link_macs, networkmanager_cleanup,
+    PROFILE_SUFFIX, NetworkManagerCli, kept_links, link_exists, link_macs, networkmanager_cleanup,
     networkmanager_files, profile_id, profile_link, read_profile, split)
 from ansible_collections.underlay.network.plugins.module_utils._persist.state import (
     read_state, resolved, state_document, state_file, stored_states)
@@ -91,18 +92,16 @@ class Persistence:
         self.root_networks = []  # the host namespace's stored networks (the engine's NetworkManager drop-in)
 
     def _split(self, host):
-        """(what NetworkManager keeps, the names of the networks the engine's state keeps: None for all)."""
+        """(what networkd or NetworkManager keeps, the names of the networks the engine's state keeps: None for
+        all). A VLAN someone else made, which a network only sits on, stays theirs: no file of ours takes it."""
         derived = resolved(host.derived, self.netns)
-        if self.backend != 'networkmanager':
-            self.kept_by = {net['name']: self.backend for net in derived['networks']}
-            return None, None
-        kept, engine_names = split(derived, self.nm_version)
-        # a VLAN someone else made, which a network only sits on, stays theirs: no profile of ours takes it over
-        foreign = foreign_vlans(self.root, kept['vlans'])
-        kept = dict(kept, vlans=[vlan for vlan in kept['vlans'] if vlan['name'] not in foreign])
-        self.kept_by = {net['name']: 'engine' if net['name'] in engine_names else 'networkmanager'
-                        for net in derived['networks']}
-        return kept, engine_names
+        if self.backend == 'networkmanager':
+            kept, engine_names = split(derived, self.nm_version)
+            self.kept_by = {net['name']: 'engine' if net['name'] in engine_names else 'networkmanager'
+                            for net in derived['networks']}
+            return without_foreign_vlans(self.root, kept), engine_names
+        self.kept_by = {net['name']: self.backend for net in derived['networks']}
+        return (without_foreign_vlans(self.root, derived) if self.backend == 'networkd' else None), None
 
     def desired(self, host):
         mine = state_file(self.netns)
@@ -131,11 +130,10 @@ class Persistence:
         files += [state] if state.absent else []
         files += engine_files(self.root, docs_after, self.python, keep=unreadable)
         if not self.netns:
-            wanted = (networkd_files(self.root, resolved(host.derived, None), host.proxy_ndp)
-                      if self.backend == 'networkd' else [])
+            wanted = networkd_files(self.root, kept, host.proxy_ndp) if self.backend == 'networkd' else []
             # profiles are written VLANs first: the order they are activated in
             profiles = networkmanager_files(kept, host.proxy_ndp, link_macs(self.root, [
-                net['shim_name'] for net in kept['networks']])) if kept else []
+                net['shim_name'] for net in kept['networks']])) if self.backend == 'networkmanager' else []
             self.desired_profiles = [item for item in profiles if item.path.endswith(PROFILE_SUFFIX)]
             wanted += profiles
             files += wanted + networkd_cleanup(self.root, wanted) + networkmanager_cleanup(self.root, wanted)

@@ -31,6 +31,7 @@ NETWORKD_DIR = 'etc/systemd/network'
 NM_DIR = 'etc/NetworkManager/system-connections'
 NM_DISPATCHER_DIR = 'etc/NetworkManager/dispatcher.d'
 UNIT_PREFIX = 'underlay-network-'  # our systemd units: underlay-network-replay.service, underlay-network-parent@.service
+NETWORKD_PREFIX = '60-underlay-network-'  # our .netdev, .network and udev .link files
 HEADER = '# Written by underlay.network (host_networks, persist: %s); changes here are overwritten.\n'
 PARTIAL = '.underlay-new'  # a file being written; one left behind by a killed run is removed by the next
 # directories of the system's that our files sit in: never made, pruned or judged by us

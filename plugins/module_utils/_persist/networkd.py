@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
-    DEFAULT_IPVLAN_FLAG, DEFAULT_MODES, OWNER_MARK)
+from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DEFAULT_IPVLAN_FLAG, DEFAULT_MODES
 from ansible_collections.underlay.network.plugins.module_utils._host.shim import ShimSpec
 from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import shim_args
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
-    HEADER, NETWORKD_DIR, File, ini_text, owned_paths)
+    HEADER, NETWORKD_DIR, NETWORKD_PREFIX, File, ini_text, owned_paths)
+from ansible_collections.underlay.network.plugins.module_utils._persist.marks import owner_mark_files
 
 
-NETWORKD_PREFIX = '60-underlay-network-'
 DROPIN_NAME = '60-underlay-network.conf'
 SHIM_SYSCTLS = 'etc/sysctl.d/60-underlay-network-shims.conf'
 
@@ -37,14 +36,6 @@ def _networkd_mode(net):
 
 def _file(name, text):
     return File(os.path.join(NETWORKD_DIR, name), content=HEADER % 'networkd' + text)
-
-
-def owner_mark_files(derived, backend):
-    """The ownership mark the engine puts on the links it makes, for links another program makes at boot: udev
-    applies .link files to every new link, whoever made it (networkd, NetworkManager)."""
-    return [File(os.path.join(NETWORKD_DIR, NETWORKD_PREFIX + link + '.link'), content=HEADER % backend + ini_text([
-        ('Match', [('OriginalName', link)]), ('Link', [('Alias', OWNER_MARK)])]))
-        for link in sorted({item['name'] for item in derived['vlans']} | {net['shim_name'] for net in derived['networks']})]
 
 
 def network_file_of(root, ifname):

@@ -28,13 +28,13 @@ import shutil
 import uuid
 
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import (
-    DEFAULT_MODES, NM_IPVLAN_MODES, NM_IPVLAN_SINCE, NM_MACVLAN_MODES, NM_PROFILE_MARK, OWNER_MARK)
+    DEFAULT_MODES, NM_IPVLAN_MODES, NM_IPVLAN_SINCE, NM_MACVLAN_MODES, NM_PROFILE_MARK)
 from ansible_collections.underlay.network.plugins.module_utils._host.shim import ShimSpec
 from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import RTPROT_UNDERLAY
 from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import shim_args
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
     HEADER, NM_DIR, NM_DISPATCHER_DIR, File, PersistError, ini_text, open_regular, owned_paths)
-from ansible_collections.underlay.network.plugins.module_utils._persist.networkd import owner_mark_files
+from ansible_collections.underlay.network.plugins.module_utils._persist.marks import owner_mark_files
 
 
 PROFILE_PREFIX = 'underlay-network-'
@@ -51,20 +51,6 @@ def profile_path(link):
 
 def link_exists(name):
     return os.path.exists('/sys/class/net/%s' % name)
-
-
-def foreign_vlans(root, vlans):
-    """The VLANs that exist without our mark (someone else's, which the networks only sit on): no profile of ours
-    may take them from their owner. Under a persist_root nothing is known: none."""
-    foreign = set()
-    for vlan in vlans if root == '/' else ():
-        try:
-            with open('/sys/class/net/%s/ifalias' % vlan['name']) as handle:
-                if handle.read().strip() != OWNER_MARK:
-                    foreign.add(vlan['name'])
-        except OSError:
-            continue  # not there: ours to make
-    return foreign
 
 
 def profile_link(path):

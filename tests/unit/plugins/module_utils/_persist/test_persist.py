@@ -18,6 +18,9 @@ from ansible_collections.underlay.network.plugins.module_utils._host.lock import
 from ansible_collections.underlay.network.plugins.module_utils._kernel.systemd import device_unit
 from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import normalise_networks
 from ansible_collections.underlay.network.plugins.module_utils._persist.converge import Persistence
+from ansible_collections.underlay.network.plugins.module_utils._persist.marks import without_foreign_vlans
+from ansible_collections.underlay.network.plugins.module_utils._persist.networkd import networkd_files
+from ansible_collections.underlay.network.plugins.module_utils._persist.state import resolved
 
 
 # db leaves its ipvlan mode to the parent's ports: the files get the mode the shim has (l2 without any)
@@ -184,3 +187,26 @@ def test_networkd_routes_of_a_shim_of_several_subnets_carry_each_subnets_address
     for subnet in ('40', '42'):
         assert ('[Route]\nDestination=198.18.%s.0/28\nProtocol=209\nMetric=0\nPreferredSource=198.18.%s.254\n'
                 'Scope=link\n' % (subnet, subnet)) in text, text
+
+
+def test_a_vlan_someone_else_made_gets_no_networkd_file_of_ours_and_stays_a_parent(tmp_path):
+    sysfs = tmp_path / 'sys'
+    (sysfs / 'eth0.20').mkdir(parents=True)
+    (sysfs / 'eth0.20' / 'ifalias').write_text('made by hand\n')
+    derived = resolved(normalise_networks(NETWORKS), None)
+    kept = without_foreign_vlans('/', derived, str(sysfs))
+    assert kept['vlans'] == [] and kept['networks'] == derived['networks']
+    written = {item.path: item.content for item in networkd_files(str(tmp_path / 'root'), kept)}
+    network = 'etc/systemd/network/60-underlay-network-'
+    assert network + 'eth0.20.netdev' not in written and network + 'eth0.20.link' not in written
+    assert 'IPVLAN=db-shim\n' in written[network + 'eth0.20.network'], 'the shim still sits on it, as on a NIC'
+    assert '\nVLAN=' not in written[network + 'eth0.network'], 'nor is it made on its parent'
+    # a VLAN with our mark, or none yet, is ours to keep; under a persist_root nothing is known
+    (sysfs / 'eth0.20' / 'ifalias').write_text('underlay.network\n')
+    assert without_foreign_vlans('/', derived, str(sysfs))['vlans'] == derived['vlans']
+    (sysfs / 'eth0.20' / 'ifalias').unlink()
+    (sysfs / 'eth0.20').rmdir()
+    assert without_foreign_vlans('/', derived, str(sysfs))['vlans'] == derived['vlans']
+    (sysfs / 'eth0.20').mkdir()
+    (sysfs / 'eth0.20' / 'ifalias').write_text('\n')
+    assert without_foreign_vlans(str(tmp_path), derived, str(sysfs))['vlans'] == derived['vlans']
