@@ -149,14 +149,12 @@ field:
 from ansible_collections.underlay.network.plugins.module_utils._common.module import run_module
 from ansible_collections.underlay.network.plugins.module_utils._common.vocabulary import DOCKER_HOST
 from ansible_collections.underlay.network.plugins.module_utils._kernel import netlink
-from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import normalise_networks
-from ansible_collections.underlay.network.plugins.module_utils._networks.sources import read_sources
+from ansible_collections.underlay.network.plugins.module_utils._site.plan import network_plan
 
 
 def _validate(module):
-    sources = read_sources(module.params['networks'], module.params['docker_host'], module.params['podman_host'],
-                           run_command=module.run_command)
-    result = normalise_networks(module.params['networks'], **sources.normalise_args())
+    result = network_plan(module.params['networks'], module.params['docker_host'], module.params['podman_host'],
+                          run_command=module.run_command)
     # pyroute2 is not needed here: say whether the link modules will find it
     result['pyroute2'] = {'available': netlink.HAS_PYROUTE2, 'version': netlink.pyroute2_version()}
     return dict(result, changed=False)
