@@ -6,7 +6,8 @@
 
 An flock on a file per namespace under /run (gone at reboot, released by the kernel when the
 holder dies); the holder writes who it is beside it, so a waiter that gives up can say whom it
-waited for. Re-entrant within a process: a converge and the persistence written with it (or a boot
+waited for. The host's own namespace is named by the kernel's number for it: hosts that are network
+namespaces sharing one filesystem (the lab's, a fleet benchmark's) do not wait for each other. Re-entrant within a process: a converge and the persistence written with it (or a boot
 replay reading the stored state) hold the lock as one, and a nested `with` does not wait on itself.
 """
 
@@ -57,11 +58,19 @@ def _open_lock(path):
     return fd
 
 
+def own_namespace():
+    """The kernel's number for this process's network namespace (/proc/self/ns/net: net:[4026531840]), or None."""
+    try:
+        return os.readlink('/proc/self/ns/net').split('[', 1)[1].rstrip(']')
+    except (OSError, IndexError):
+        return None
+
+
 class NamespaceLock:
     _held = {}  # path -> depth, for the locks this process holds
 
     def __init__(self, netns, timeout=120, holder='', directory=LOCK_DIR):
-        name = ('netns-%s' % netns) if netns else 'host'
+        name = ('netns-%s' % netns) if netns else 'host-net%s' % (own_namespace() or '')
         self.path = os.path.join(directory, name + '.lock')
         self.netns = netns
         self.timeout = timeout
@@ -73,7 +82,7 @@ class NamespaceLock:
             NamespaceLock._held[self.path] += 1
             return self
         self._fd = _open_lock(self.path)
-        deadline = time.time() + self.timeout
+        deadline, pause = time.time() + self.timeout, 0.01
         while True:
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -88,7 +97,8 @@ class NamespaceLock:
                         "wait for it to finish, or raise lock_timeout" % (
                             "namespace '%s'" % self.netns if self.netns else 'this host', held_by or 'holder unknown',
                             self.path, self.timeout), 'lock_timeout', self.timeout)
-                time.sleep(0.2)
+                time.sleep(pause)
+                pause = min(pause * 2, 0.2)  # a short wait is noticed at once, a long one polled gently
         os.ftruncate(self._fd, 0)
         os.write(self._fd, ('%s, since %s\n' % (self.holder, time.strftime('%Y-%m-%d %H:%M:%S'))).encode('utf-8'))
         NamespaceLock._held[self.path] = 1

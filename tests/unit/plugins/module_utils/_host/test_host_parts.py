@@ -6,6 +6,7 @@
 
 
 import fcntl
+import os
 import struct
 from types import SimpleNamespace
 
@@ -16,6 +17,7 @@ from ansible_collections.underlay.network.plugins.module_utils._host.lock import
 from ansible_collections.underlay.network.plugins.module_utils._host.shim import ShimSpec
 from ansible_collections.underlay.network.plugins.module_utils._kernel import icmp as gate
 from ansible_collections.underlay.network.plugins.module_utils._kernel import sysctl
+from ansible_collections.underlay.network.plugins.module_utils._links import drivers
 from ansible_collections.underlay.network.plugins.module_utils._links.spec import normalise_routes
 from ansible_collections.underlay.network.plugins.module_utils._reconcile.plan import route_changes
 
@@ -117,3 +119,26 @@ def test_a_shim_of_several_subnets_gives_each_route_the_address_of_its_subnet():
                            routes=['198.18.71.0/28', '2001:db8:71::/120']))
     assert single.route_sources() == {'198.18.71.0/28': None, '2001:db8:71::/120': None}, \
         'one address of a family: the kernel takes it anyway'
+
+
+def test_the_hosts_own_lock_is_its_network_namespaces(tmp_path):
+    """Two hosts that are network namespaces on one filesystem take their own locks, each at once."""
+    mine = NamespaceLock(None, timeout=0.3, directory=str(tmp_path))
+    assert mine.path == str(tmp_path / ('host-net%s.lock' % os.stat('/proc/self/ns/net').st_ino))
+    read_end, write_end = os.pipe()
+    with mine:
+        pid = os.fork()
+        if pid == 0:  # another host: a network namespace of its own, the same /run
+            code = 1
+            try:
+                drivers._unshare_network()  # pylint: disable=protected-access
+                with NamespaceLock(None, timeout=0.3, directory=str(tmp_path)) as theirs:
+                    os.write(write_end, theirs.path.encode())
+                code = 0
+            finally:
+                os._exit(code)  # pylint: disable=protected-access
+        os.close(write_end)
+        theirs = os.read(read_end, 4096).decode()
+        _pid, status = os.waitpid(pid, 0)
+    os.close(read_end)
+    assert status == 0 and theirs.startswith(str(tmp_path / 'host-net')) and theirs != mine.path, theirs
