@@ -17,6 +17,7 @@ import os
 import yaml
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
@@ -95,7 +96,7 @@ class ActionModule(ActionBase):
         if errors:
             return dict(result, failed=True, argument_errors=errors,
                         msg='Validation of the roles\' variables failed: %s' % '; '.join(errors))
-        if self._task.args.get('validate_only'):
+        if boolean(self._task.args.get('validate_only', False)):
             result.update(self._validate(variables, task_vars))
             return result
         args = module_args(roles, variables, task_vars['inventory_hostname'])
@@ -122,7 +123,7 @@ class ActionModule(ActionBase):
     def _with_stats(self, result, roles, variables, host):
         """With set_stats, the summary AWX shows, as a set_stats task would give it: the networks a host has or,
         with host_reachability_state absent, what its teardown removed and left."""
-        if not self._task.args.get('set_stats') or result.get('failed') or 'host_reachability' not in roles:
+        if not boolean(self._task.args.get('set_stats', False)) or result.get('failed') or 'host_reachability' not in roles:
             return result
         if variables['host_reachability_state'] == 'absent':
             fact = result.get('host_reachability_result') or {}

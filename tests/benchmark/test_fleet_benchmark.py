@@ -1,10 +1,10 @@
 # Copyright: (c) 2026, underlay.network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""benchmarks/fleet.py, short (two namespace hosts, measured twice): it runs every playbook, the unchanged re-run
-changes nothing (the script stops otherwise), each playbook costs the tasks per host docs/engine.md says, the CPU
-time of each run is counted, the medians of the two are printed, and no host namespace is left. The figures themselves are in docs/engine.md, not asserted
-here."""
+"""benchmarks/fleet.py, short (two namespace hosts, measured twice): it runs every playbook, the unchanged
+re-run changes nothing (the script stops otherwise), each playbook costs the tasks per host docs/engine.md
+says, the CPU time of each run is counted, the medians of the two are printed, and no host namespace is left.
+The figures themselves are in docs/engine.md, not asserted here."""
 import json
 import os
 import subprocess

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Optional, Tuple
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-# first of the collection's imports in a module run: from here on its code in the payload is compiled once
+# every module imports this file (most of them first): from here on the payload's code is compiled once
 from ansible_collections.underlay.network.plugins.module_utils._common import payload  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import UnderlayError
 

@@ -29,7 +29,7 @@ class CompileOnceFinder:
 
     def __init__(self) -> None:
         self._archives: dict = {}  # a package directory inside the zip -> its zipimporter (or None: not a zip)
-        self._sources: dict = {}  # module name -> the zipimporter that has its source
+        self._sources: dict = {}  # module name -> its source, read once from the archive
 
     def _archive(self, entry: str):
         if entry not in self._archives:
@@ -49,14 +49,17 @@ class CompileOnceFinder:
                 continue
             try:
                 package = archive.is_package(fullname)
+                source = archive.get_source(fullname)
             except zipimport.ZipImportError:
                 continue  # not in this directory of the archive
+            if source is None:
+                return None  # only bytecode: zipimport's to load
             origin = '%s/%s' % (entry, leaf + '/__init__.py' if package else leaf + '.py')
             spec = ModuleSpec(fullname, self, origin=origin, is_package=package)
             spec.has_location = True  # __file__ is the origin, as zipimport sets it
             if package:
                 spec.submodule_search_locations = ['%s/%s' % (entry, leaf)]
-            self._sources[fullname] = archive
+            self._sources[fullname] = source
             return spec
         return None
 
@@ -70,7 +73,9 @@ class CompileOnceFinder:
 
     def get_source(self, fullname: str) -> str:
         """The module's source (the engine's copy for the boot replay and tracebacks read it through here)."""
-        return self._sources[fullname].get_source(fullname)
+        if fullname not in self._sources:
+            raise ImportError('%s was not found by this loader' % fullname, name=fullname)
+        return self._sources[fullname]
 
 
 def install() -> None:

@@ -7,8 +7,9 @@
 An flock on a file per namespace under /run (gone at reboot, released by the kernel when the
 holder dies); the holder writes who it is beside it, so a waiter that gives up can say whom it
 waited for. The host's own namespace is named by the kernel's number for it: hosts that are network
-namespaces sharing one filesystem (the lab's, a fleet benchmark's) do not wait for each other. Re-entrant within a process: a converge and the persistence written with it (or a boot
-replay reading the stored state) hold the lock as one, and a nested `with` does not wait on itself.
+namespaces sharing one filesystem (the lab's, a fleet benchmark's) do not wait for each other.
+Re-entrant within a process: a converge and the persistence written with it (or a boot replay
+reading the stored state) hold the lock as one, and a nested `with` does not wait on itself.
 """
 
 from __future__ import annotations

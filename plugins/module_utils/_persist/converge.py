@@ -40,11 +40,12 @@ from ansible_collections.underlay.network.plugins.module_utils._host.lock import
 from ansible_collections.underlay.network.plugins.module_utils._persist.engine import (
     NM_UNMANAGED_CONF, engine_files, root_links)
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
-    NETWORKD_DIR, NM_DIR, STATE_DIR, UNIT_DIR, File, PersistError, apply_files, changes_and_diff, leftovers, plan_files)
+    NETWORKD_DIR, NM_DIR, NM_PROFILE_SUFFIX, STATE_DIR, UNIT_DIR, File, PersistError, apply_files, changes_and_diff,
+    leftovers, plan_files)
 from ansible_collections.underlay.network.plugins.module_utils._persist.marks import without_foreign_vlans
 from ansible_collections.underlay.network.plugins.module_utils._persist.networkd import networkd_cleanup, networkd_files
 from ansible_collections.underlay.network.plugins.module_utils._persist.networkmanager import (
-    PROFILE_SUFFIX, NetworkManagerCli, kept_links, link_exists, link_macs, networkmanager_cleanup,
+    NetworkManagerCli, kept_links, link_exists, link_macs, networkmanager_cleanup,
     networkmanager_files, profile_id, profile_link, read_profile, split)
 from ansible_collections.underlay.network.plugins.module_utils._persist.state import (
     read_state, resolved, state_document, state_file, stored_states)
@@ -134,7 +135,7 @@ class Persistence:
             # profiles are written VLANs first: the order they are activated in
             profiles = networkmanager_files(kept, host.proxy_ndp, link_macs(self.root, [
                 net['shim_name'] for net in kept['networks']])) if self.backend == 'networkmanager' else []
-            self.desired_profiles = [item for item in profiles if item.path.endswith(PROFILE_SUFFIX)]
+            self.desired_profiles = [item for item in profiles if item.path.endswith(NM_PROFILE_SUFFIX)]
             wanted += profiles
             files += wanted + networkd_cleanup(self.root, wanted) + networkmanager_cleanup(self.root, wanted)
         return files + ([] if state.absent else [state])
@@ -153,7 +154,7 @@ class Persistence:
         plan = plan_files(self.root, self.desired(host))
         changes, before, after = changes_and_diff(plan)
         units_changed = any(want.path.startswith(UNIT_DIR) for want, _have, _action in plan)
-        profiles = [(want, have, action) for want, have, action in plan if want.path.endswith(PROFILE_SUFFIX)]
+        profiles = [(want, have, action) for want, have, action in plan if want.path.endswith(NM_PROFILE_SUFFIX)]
         # NetworkManager is told about our profiles when it runs (with persist: networkmanager it must: preflight);
         # profiles of an earlier run on a host where it is gone are only removed
         tell = nmcli is not None and self.root == '/' and (self.backend == 'networkmanager' or (

@@ -16,13 +16,14 @@ off`), and nothing brings them back. NetworkManager reads the drop-in when it st
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 from ansible_collections.underlay.network.plugins.module_utils._kernel.systemd import device_unit, systemd_escape_path
 from ansible_collections.underlay.network.plugins.module_utils._networks.network import vlan_link_name
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
-    ENGINE_DIR, HEADER, UNIT_DIR, UNIT_PREFIX, File, owned_paths)
+    ENGINE_DIR, HEADER, UNIT_DIR, UNIT_PREFIX, File, PersistError, owned_paths)
 from ansible_collections.underlay.network.plugins.module_utils._persist.state import root_parents
 # imported for what it imports: the copy of the engine must hold everything a boot replay runs
 from ansible_collections.underlay.network.plugins.module_utils._persist import replay  # noqa: F401 pylint: disable=unused-import # isort:skip
@@ -70,7 +71,10 @@ def engine_sources():
     sources = {}
     for short in REPLAY_MODULES:
         name = '%s.%s' % (PACKAGE, short)
-        sources[name.replace('.', '/') + '.py'] = _source(name, sys.modules[name])
+        source = _source(name, importlib.import_module(name))  # imported already, unless only inside a function
+        if source is None:
+            raise PersistError('cannot copy the engine for the boot replay: no source for %s' % name, 'persist', name)
+        sources[name.replace('.', '/') + '.py'] = source
     for name, module in sorted(sys.modules.items()):
         if module is not None and (name == 'ansible' or name.startswith('ansible.module_utils')):
             source = _source(name, module)

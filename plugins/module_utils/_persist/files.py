@@ -15,6 +15,7 @@ symlink or a non-regular file where we keep a file, or a symlinked directory of 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import glob
 import os
@@ -32,6 +33,7 @@ NM_DIR = 'etc/NetworkManager/system-connections'
 NM_DISPATCHER_DIR = 'etc/NetworkManager/dispatcher.d'
 UNIT_PREFIX = 'underlay-network-'  # our systemd units: underlay-network-replay.service, underlay-network-parent@.service
 NETWORKD_PREFIX = '60-underlay-network-'  # our .netdev, .network and udev .link files
+NM_PROFILE_PREFIX, NM_PROFILE_SUFFIX = 'underlay-network-', '.nmconnection'  # our NetworkManager profiles
 HEADER = '# Written by underlay.network (host_networks, persist: %s); changes here are overwritten.\n'
 PARTIAL = '.underlay-new'  # a file being written; one left behind by a killed run is removed by the next
 # directories of the system's that our files sit in: never made, pruned or judged by us
@@ -193,14 +195,18 @@ def apply_files(root, plan):
         for want, _have, action in plan:
             folder = os.path.dirname(want.path)
             if removed_from is not None and (action != 'remove file' or folder != removed_from):
-                _sync_removals(root, removed_from)
-                removed_from = None
+                pending, removed_from = removed_from, None
+                _sync_removals(root, pending)
             _apply_file(root, want, action, os.path.join(root, want.path))
             if action == 'remove file':
                 removed_from = folder
-    finally:
-        if removed_from is not None:
-            _sync_removals(root, removed_from)
+    except PersistError:
+        if removed_from is not None:  # what was removed before the failure stays removed; the failure is the error
+            with contextlib.suppress(PersistError):
+                _sync_removals(root, removed_from)
+        raise
+    if removed_from is not None:
+        _sync_removals(root, removed_from)
 
 
 def _sync_removals(root, relative):

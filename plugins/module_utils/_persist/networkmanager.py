@@ -33,12 +33,11 @@ from ansible_collections.underlay.network.plugins.module_utils._host.shim import
 from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import RTPROT_UNDERLAY
 from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import shim_args
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
-    HEADER, NM_DIR, NM_DISPATCHER_DIR, File, PersistError, ini_text, open_regular, owned_paths)
+    HEADER, NM_DIR, NM_DISPATCHER_DIR, NM_PROFILE_PREFIX, NM_PROFILE_SUFFIX, File, PersistError, ini_text, open_regular,
+    owned_paths)
 from ansible_collections.underlay.network.plugins.module_utils._persist.marks import owner_mark_files
 
 
-PROFILE_PREFIX = 'underlay-network-'
-PROFILE_SUFFIX = '.nmconnection'
 MARK_VALUE = 'host_networks'
 NM_SYSCTLS = 'etc/sysctl.d/60-underlay-network-nm-shims.conf'
 DISPATCHER = os.path.join(NM_DISPATCHER_DIR, '60-underlay-network-proxy-ndp')
@@ -46,7 +45,7 @@ _UUIDS = uuid.UUID('0b5f3d5e-8c1a-4d7e-9a51-2c6f0e4b7a10')  # the namespace of o
 
 
 def profile_path(link):
-    return os.path.join(NM_DIR, PROFILE_PREFIX + link + PROFILE_SUFFIX)
+    return os.path.join(NM_DIR, NM_PROFILE_PREFIX + link + NM_PROFILE_SUFFIX)
 
 
 def link_exists(name):
@@ -55,12 +54,12 @@ def link_exists(name):
 
 def profile_link(path):
     """The link of one of our profiles, from its file name."""
-    return os.path.basename(path)[len(PROFILE_PREFIX):-len(PROFILE_SUFFIX)]
+    return os.path.basename(path)[len(NM_PROFILE_PREFIX):-len(NM_PROFILE_SUFFIX)]
 
 
 def profile_id(path):
     """The id (the name nmcli shows) of one of our profiles, from its file name."""
-    return PROFILE_PREFIX + profile_link(path)
+    return NM_PROFILE_PREFIX + profile_link(path)
 
 
 def nm_version(text):
@@ -85,7 +84,7 @@ def split(derived, version):
 
 def _profile(link, kind, sections):
     """The keyfile of one profile: connection, the kind's own sections, the mark."""
-    connection = [('id', PROFILE_PREFIX + link), ('uuid', str(uuid.uuid5(_UUIDS, link))), ('type', kind),
+    connection = [('id', NM_PROFILE_PREFIX + link), ('uuid', str(uuid.uuid5(_UUIDS, link))), ('type', kind),
                   ('interface-name', link)]
     text = ini_text([('connection', connection)] + sections + [('user', [(NM_PROFILE_MARK, MARK_VALUE)])])
     return File(profile_path(link), content=HEADER % 'networkmanager' + text, mode=0o600)
@@ -299,4 +298,4 @@ class NetworkManagerCli:
         the engine made (the same kind and parent: it keeps it) and keeps it from now on."""
         for link in links:
             self.run('device', 'set', link, 'managed', 'yes', check=False)  # released by an earlier run
-            self.run('connection', 'up', PROFILE_PREFIX + link)
+            self.run('connection', 'up', NM_PROFILE_PREFIX + link)

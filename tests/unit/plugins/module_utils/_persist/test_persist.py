@@ -18,7 +18,7 @@ from ansible_collections.underlay.network.plugins.module_utils._host.lock import
 from ansible_collections.underlay.network.plugins.module_utils._kernel.systemd import device_unit
 from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import normalise_networks
 from ansible_collections.underlay.network.plugins.module_utils._persist.converge import Persistence
-from ansible_collections.underlay.network.plugins.module_utils._persist.marks import without_foreign_vlans
+from ansible_collections.underlay.network.plugins.module_utils._persist.marks import made_by_our_files, without_foreign_vlans
 from ansible_collections.underlay.network.plugins.module_utils._persist.networkd import networkd_files
 from ansible_collections.underlay.network.plugins.module_utils._persist.state import resolved
 
@@ -210,3 +210,17 @@ def test_a_vlan_someone_else_made_gets_no_networkd_file_of_ours_and_stays_a_pare
     (sysfs / 'eth0.20').mkdir()
     (sysfs / 'eth0.20' / 'ifalias').write_text('\n')
     assert without_foreign_vlans(str(tmp_path), derived, str(sysfs))['vlans'] == derived['vlans']
+
+
+def test_a_vlan_our_files_make_is_ours_even_unmarked(tmp_path):
+    """udev applies only the first .link file that matches: another one may keep ours from marking our VLAN."""
+    assert not made_by_our_files(str(tmp_path), 'eth0.20')
+    netdev = tmp_path / 'etc/systemd/network/60-underlay-network-eth0.20.netdev'
+    netdev.parent.mkdir(parents=True)
+    netdev.write_text('[NetDev]\n')
+    assert made_by_our_files(str(tmp_path), 'eth0.20')
+    netdev.unlink()
+    profile = tmp_path / 'etc/NetworkManager/system-connections/underlay-network-eth0.20.nmconnection'
+    profile.parent.mkdir(parents=True)
+    profile.write_text('[connection]\n')
+    assert made_by_our_files(str(tmp_path), 'eth0.20') and not made_by_our_files(str(tmp_path), 'eth0.30')
