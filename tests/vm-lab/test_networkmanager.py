@@ -21,6 +21,7 @@ when NetworkManager deactivates it (`nmcli networking off`), and the container p
 VLAN and shim are back by themselves, and the containers on that VLAN are made again, as their runtime would.
 """
 import json
+import re
 import time
 
 import pytest
@@ -161,6 +162,12 @@ def leaving_networkmanager(lab, guest):
     again (209) and a second run changes nothing; then state: absent leaves no link or file of ours."""
     shell(guest, 'nmcli connection add type macvlan ifname ulphand dev eth0 mode bridge con-name ulp-hand-made '
                  'ipv4.method disabled ipv6.method ignore >/dev/null')
+    # check mode first: each link whose profile would go is planned as released, and nothing changes
+    held = nm_states(guest)
+    _changed, out = site(lab, [guest], [False], '--check', '-v')
+    released = set(re.findall(r'"action": "release link",[^{}]*?"name": "([^"]+)"', out))
+    assert released == {link for link, state in held.items() if 'underlay-network-' in state}, (released, held)
+    assert nm_states(guest) == held
     changed, out = site(lab, [guest], [False])
     assert changed[0] > 0, out
     names = guest.ssh('nmcli', '-g', 'NAME', 'connection', 'show').stdout.split()

@@ -159,12 +159,17 @@ class Persistence:
         # profiles of an earlier run on a host where it is gone are only removed
         tell = nmcli is not None and self.root == '/' and (self.backend == 'networkmanager' or (
             bool(profiles) and nmcli.running()))
-        if tell and not check_mode:
-            for want, have, action in profiles:
-                profile = read_profile(self.root, have.path) if action == 'remove file' else None
-                link = (profile or {}).get('connection', {}).get('interface-name')
-                if link and link_exists(link):  # the link stays: NetworkManager lets go
-                    nmcli.release(link, profile, run_ip)
+        # a profile that goes while its link stays: NetworkManager lets go of the link and its routes are ours again
+        released = []
+        for _want, have, action in profiles if tell else ():
+            profile = read_profile(self.root, have.path) if action == 'remove file' else None
+            link = (profile or {}).get('connection', {}).get('interface-name')
+            if link and link_exists(link):
+                released.append((link, profile))
+        if not check_mode:
+            for link, profile in released:
+                nmcli.release(link, profile, run_ip)
+        changes = [step('release link', 'networkmanager', link) for link, _profile in released] + changes  # first
         if plan and not check_mode:
             apply_files(self.root, plan)
         unmanaged = [want for want, _have, action in plan if want.path == NM_UNMANAGED_CONF and action == 'write file']
