@@ -43,6 +43,13 @@ class HostFailure(UnderlayError):
     """A step failed after others were applied; the message says what failed and what was put back."""
 
 
+def unmarked_vlans(vlans, snapshot):
+    """The names of the VLANs the snapshot has without our mark: someone else made them (the networks only sit on
+    them, and the persistence backends leave them to their owner)."""
+    return {vlan['name'] for vlan in vlans
+            if vlan['name'] in snapshot.links and snapshot.links[vlan['name']].get('alias') != OWNER_MARK}
+
+
 class HostNetworks:
     """The desired host side of `networks` in namespace `netns` (params: the host_networks module's)."""
 
@@ -77,6 +84,7 @@ class HostNetworks:
         self.verify, self.warnings = [], []
         self.sysctl_steps = []
         self.proxy_ndp = {}  # shim name -> the addresses it answers neighbour solicitations for
+        self.unmarked_vlans = set()  # the networks' VLANs that were there without our mark (someone else's)
 
     @classmethod
     def read(cls, params: dict, check_mode: bool = False, docker_client: DockerClient | None = None,
@@ -97,6 +105,7 @@ class HostNetworks:
                                           "(underlay.network.netns), or leave netns out for the namespace the task "
                                           "runs in" % self.netns, 'netns', self.netns)
                 snapshot = tx.before.get(self.netns) or Snapshot(self.netns, [], [], routes=[])
+                self.unmarked_vlans = unmarked_vlans(self.derived['vlans'], snapshot)
                 if self.state == 'present':
                     self._present(tx, snapshot)
                 else:

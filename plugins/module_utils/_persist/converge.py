@@ -100,9 +100,9 @@ class Persistence:
             kept, engine_names = split(derived, self.nm_version)
             self.kept_by = {net['name']: 'engine' if net['name'] in engine_names else 'networkmanager'
                             for net in derived['networks']}
-            return without_foreign_vlans(self.root, kept), engine_names
+            return without_foreign_vlans(self.root, kept, host.unmarked_vlans), engine_names
         self.kept_by = {net['name']: self.backend for net in derived['networks']}
-        return (without_foreign_vlans(self.root, derived) if self.backend == 'networkd' else None), None
+        return (without_foreign_vlans(self.root, derived, host.unmarked_vlans) if self.backend == 'networkd' else None), None
 
     def desired(self, host):
         mine = state_file(self.netns)

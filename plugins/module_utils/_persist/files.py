@@ -41,6 +41,16 @@ SYSTEM_DIRS = {'', 'etc', 'usr', 'usr/lib', 'etc/systemd', UNIT_DIR, NETWORKD_DI
                'etc/NetworkManager', NM_DIR, NM_DISPATCHER_DIR, 'etc/NetworkManager/conf.d'}
 
 
+def networkd_path(link, suffix):
+    """Our networkd file for LINK: .netdev, .network or the udev .link with the mark."""
+    return os.path.join(NETWORKD_DIR, NETWORKD_PREFIX + link + suffix)
+
+
+def nm_profile_path(link):
+    """Our NetworkManager profile for LINK."""
+    return os.path.join(NM_DIR, NM_PROFILE_PREFIX + link + NM_PROFILE_SUFFIX)
+
+
 class PersistError(UnderlayError):
     pass
 

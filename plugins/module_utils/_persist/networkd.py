@@ -17,7 +17,7 @@ from ansible_collections.underlay.network.plugins.module_utils._common.vocabular
 from ansible_collections.underlay.network.plugins.module_utils._host.shim import ShimSpec
 from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import shim_args
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
-    HEADER, NETWORKD_DIR, NETWORKD_PREFIX, File, ini_text, owned_paths)
+    HEADER, NETWORKD_DIR, NETWORKD_PREFIX, File, ini_text, networkd_path, owned_paths)
 from ansible_collections.underlay.network.plugins.module_utils._persist.marks import owner_mark_files
 
 
@@ -34,8 +34,8 @@ def _networkd_mode(net):
     return [('Mode', (net['mode'] or DEFAULT_MODES['ipvlan']).upper()), ('Flags', DEFAULT_IPVLAN_FLAG)]
 
 
-def _file(name, text):
-    return File(os.path.join(NETWORKD_DIR, name), content=HEADER % 'networkd' + text)
+def _file(link, suffix, text):
+    return File(networkd_path(link, suffix), content=HEADER % 'networkd' + text)
 
 
 def network_file_of(root, ifname):
@@ -63,12 +63,12 @@ def networkd_files(root: str, derived: dict, proxy_ndp: dict[str, tuple] | None 
     for vlan in derived['vlans']:
         name = vlan['name']
         children.setdefault(vlan['parent'], []).append(('VLAN', name))
-        files.append(_file(NETWORKD_PREFIX + name + '.netdev',
+        files.append(_file(name, '.netdev',
                            ini_text([('NetDev', [('Name', name), ('Kind', 'vlan')]), ('VLAN', [('Id', vlan['vlan_id'])])])))
     for net in derived['networks']:
         shim, kind = net['shim_name'], net['driver']
         children.setdefault(net['link_parent'], []).append((kind.upper(), shim))
-        files.append(_file(NETWORKD_PREFIX + shim + '.netdev', ini_text([
+        files.append(_file(shim, '.netdev', ini_text([
             ('NetDev', [('Name', shim), ('Kind', kind)]), (kind.upper(), _networkd_mode(net))])))
         sections = [('Match', [('Name', shim)]), ('Link', [('RequiredForOnline', 'no')]), ('Network', _QUIET_LINK)]
         for subnet in net['subnets']:
@@ -86,7 +86,7 @@ def networkd_files(root: str, derived: dict, proxy_ndp: dict[str, tuple] | None 
                                        ('Metric', net['metric'])] +
                              ([('PreferredSource', source)] if source else []) +
                              ([] if ':' in subnet['ip_range'] else [('Scope', 'link')])))
-        files.append(_file(NETWORKD_PREFIX + shim + '.network', ini_text(sections)))
+        files.append(_file(shim, '.network', ini_text(sections)))
     files += owner_mark_files(derived, 'networkd')
     if proxy_ndp:
         # networkd (before 256) sets forwarding only for the whole host; systemd-sysctl applies an interface's
@@ -97,7 +97,7 @@ def networkd_files(root: str, derived: dict, proxy_ndp: dict[str, tuple] | None 
     for link, items in sorted(children.items()):
         pairs = list(items)
         if link in vlan_names:
-            files.append(_file(NETWORKD_PREFIX + link + '.network', ini_text([
+            files.append(_file(link, '.network', ini_text([
                 ('Match', [('Name', link)]), ('Link', [('RequiredForOnline', 'no')]), ('Network', _QUIET_LINK + pairs)])))
             continue
         current = network_file_of(root, link)
@@ -106,7 +106,7 @@ def networkd_files(root: str, derived: dict, proxy_ndp: dict[str, tuple] | None 
             files.append(File(os.path.join(NETWORKD_DIR, os.path.basename(current) + '.d', DROPIN_NAME),
                               content=HEADER % 'networkd' + ini_text([('Network', pairs)])))
         else:
-            files.append(_file(NETWORKD_PREFIX + link + '.network', ini_text([
+            files.append(_file(link, '.network', ini_text([
                 ('Match', [('Name', link)]), ('Link', [('RequiredForOnline', 'no')]),
                 ('Network', _QUIET_LINK + [('KeepConfiguration', 'yes')] + pairs)])))
     return files

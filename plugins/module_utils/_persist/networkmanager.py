@@ -33,8 +33,8 @@ from ansible_collections.underlay.network.plugins.module_utils._host.shim import
 from ansible_collections.underlay.network.plugins.module_utils._kernel.netlink import RTPROT_UNDERLAY
 from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import shim_args
 from ansible_collections.underlay.network.plugins.module_utils._persist.files import (
-    HEADER, NM_DIR, NM_DISPATCHER_DIR, NM_PROFILE_PREFIX, NM_PROFILE_SUFFIX, File, PersistError, ini_text, open_regular,
-    owned_paths)
+    HEADER, NM_DISPATCHER_DIR, NM_PROFILE_PREFIX, NM_PROFILE_SUFFIX, File, PersistError, ini_text, nm_profile_path,
+    open_regular, owned_paths)
 from ansible_collections.underlay.network.plugins.module_utils._persist.marks import owner_mark_files
 
 
@@ -42,10 +42,6 @@ MARK_VALUE = 'host_networks'
 NM_SYSCTLS = 'etc/sysctl.d/60-underlay-network-nm-shims.conf'
 DISPATCHER = os.path.join(NM_DISPATCHER_DIR, '60-underlay-network-proxy-ndp')
 _UUIDS = uuid.UUID('0b5f3d5e-8c1a-4d7e-9a51-2c6f0e4b7a10')  # the namespace of our profiles' UUIDs
-
-
-def profile_path(link):
-    return os.path.join(NM_DIR, NM_PROFILE_PREFIX + link + NM_PROFILE_SUFFIX)
 
 
 def link_exists(name):
@@ -87,7 +83,7 @@ def _profile(link, kind, sections):
     connection = [('id', NM_PROFILE_PREFIX + link), ('uuid', str(uuid.uuid5(_UUIDS, link))), ('type', kind),
                   ('interface-name', link)]
     text = ini_text([('connection', connection)] + sections + [('user', [(NM_PROFILE_MARK, MARK_VALUE)])])
-    return File(profile_path(link), content=HEADER % 'networkmanager' + text, mode=0o600)
+    return File(nm_profile_path(link), content=HEADER % 'networkmanager' + text, mode=0o600)
 
 
 def _ip_sections(net, sources):
@@ -173,7 +169,7 @@ def _dispatcher(proxies):
 def networkmanager_cleanup(root, wanted):
     """Our files no longer wanted: profiles (by name and mark), the sysctl.d file, the dispatcher script."""
     paths = {item.path for item in wanted}
-    existing = [path for path in owned_paths(root, profile_path('*')) if read_profile(root, path)]
+    existing = [path for path in owned_paths(root, nm_profile_path('*')) if read_profile(root, path)]
     existing += owned_paths(root, NM_SYSCTLS) + owned_paths(root, DISPATCHER)
     return [File(path) for path in existing if path not in paths]
 
@@ -200,7 +196,7 @@ def read_profile(root, path):
 def kept_links(root):
     """{link name: profile path} of the links our profiles on disk describe (NetworkManager keeps them)."""
     found = {}
-    for path in owned_paths(root, profile_path('*')):
+    for path in owned_paths(root, nm_profile_path('*')):
         profile = read_profile(root, path)
         if profile and profile.get('connection', {}).get('interface-name'):
             found[profile['connection']['interface-name']] = path

@@ -22,7 +22,8 @@ NETWORKS = [
 
 
 def converge(root, backend, state='present'):
-    host = SimpleNamespace(netns=None, derived=normalise_networks(NETWORKS), params={}, sysctls={}, proxy_ndp={})
+    host = SimpleNamespace(netns=None, derived=normalise_networks(NETWORKS), params={}, sysctls={}, proxy_ndp={},
+                           unmarked_vlans=set())
     return Persistence(backend, None, str(root), state, python='/usr/bin/python3').converge(host, False)
 
 

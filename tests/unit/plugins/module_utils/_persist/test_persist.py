@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from ansible_collections.underlay.network.plugins.module_utils._common.errors import ValidationError
+from ansible_collections.underlay.network.plugins.module_utils._host.converge import unmarked_vlans
 from ansible_collections.underlay.network.plugins.module_utils._host.lock import NamespaceLock
 from ansible_collections.underlay.network.plugins.module_utils._kernel.systemd import device_unit
 from ansible_collections.underlay.network.plugins.module_utils._networks.definitions import normalise_networks
@@ -21,6 +22,7 @@ from ansible_collections.underlay.network.plugins.module_utils._persist.converge
 from ansible_collections.underlay.network.plugins.module_utils._persist.marks import made_by_our_files, without_foreign_vlans
 from ansible_collections.underlay.network.plugins.module_utils._persist.networkd import networkd_files
 from ansible_collections.underlay.network.plugins.module_utils._persist.state import resolved
+from ansible_collections.underlay.network.plugins.module_utils._reconcile.read import Snapshot
 
 
 # db leaves its ipvlan mode to the parent's ports: the files get the mode the shim has (l2 without any)
@@ -35,7 +37,7 @@ NETWORKS = [
 
 def host(networks=None, netns=None, proxy_ndp=None):
     return SimpleNamespace(netns=netns, derived=normalise_networks(networks or NETWORKS), params={}, sysctls={},
-                           proxy_ndp=proxy_ndp or {})
+                           proxy_ndp=proxy_ndp or {}, unmarked_vlans=set())
 
 
 def files(root):
@@ -190,11 +192,8 @@ def test_networkd_routes_of_a_shim_of_several_subnets_carry_each_subnets_address
 
 
 def test_a_vlan_someone_else_made_gets_no_networkd_file_of_ours_and_stays_a_parent(tmp_path):
-    sysfs = tmp_path / 'sys'
-    (sysfs / 'eth0.20').mkdir(parents=True)
-    (sysfs / 'eth0.20' / 'ifalias').write_text('made by hand\n')
     derived = resolved(normalise_networks(NETWORKS), None)
-    kept = without_foreign_vlans('/', derived, str(sysfs))
+    kept = without_foreign_vlans('/', derived, {'eth0.20'})  # the engine read it without our mark
     assert kept['vlans'] == [] and kept['networks'] == derived['networks']
     written = {item.path: item.content for item in networkd_files(str(tmp_path / 'root'), kept)}
     network = 'etc/systemd/network/60-underlay-network-'
@@ -202,14 +201,8 @@ def test_a_vlan_someone_else_made_gets_no_networkd_file_of_ours_and_stays_a_pare
     assert 'IPVLAN=db-shim\n' in written[network + 'eth0.20.network'], 'the shim still sits on it, as on a NIC'
     assert '\nVLAN=' not in written[network + 'eth0.network'], 'nor is it made on its parent'
     # a VLAN with our mark, or none yet, is ours to keep; under a persist_root nothing is known
-    (sysfs / 'eth0.20' / 'ifalias').write_text('underlay.network\n')
-    assert without_foreign_vlans('/', derived, str(sysfs))['vlans'] == derived['vlans']
-    (sysfs / 'eth0.20' / 'ifalias').unlink()
-    (sysfs / 'eth0.20').rmdir()
-    assert without_foreign_vlans('/', derived, str(sysfs))['vlans'] == derived['vlans']
-    (sysfs / 'eth0.20').mkdir()
-    (sysfs / 'eth0.20' / 'ifalias').write_text('\n')
-    assert without_foreign_vlans(str(tmp_path), derived, str(sysfs))['vlans'] == derived['vlans']
+    assert without_foreign_vlans('/', derived, set())['vlans'] == derived['vlans']
+    assert without_foreign_vlans(str(tmp_path), derived, {'eth0.20'})['vlans'] == derived['vlans']
 
 
 def test_a_vlan_our_files_make_is_ours_even_unmarked(tmp_path):
@@ -224,3 +217,10 @@ def test_a_vlan_our_files_make_is_ours_even_unmarked(tmp_path):
     profile.parent.mkdir(parents=True)
     profile.write_text('[connection]\n')
     assert made_by_our_files(str(tmp_path), 'eth0.20') and not made_by_our_files(str(tmp_path), 'eth0.30')
+
+
+def test_the_engine_reads_which_vlans_are_someone_elses():
+    vlans = [{'name': 'eth0.20'}, {'name': 'eth0.30'}, {'name': 'eth0.40'}]
+    snapshot = Snapshot(None, [{'name': 'eth0.20', 'index': 5, 'alias': 'made by hand'},
+                               {'name': 'eth0.30', 'index': 6, 'alias': 'underlay.network'}], [])
+    assert unmarked_vlans(vlans, snapshot) == {'eth0.20'}  # ours (marked) and not there yet (eth0.40): ours to keep
